@@ -1,0 +1,60 @@
+package dev.cairn.ratis;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** Translates a {@link RaftHostConfig} into Ratis properties, with the choices explained. */
+final class RaftProps {
+    /** Largest block payload in one log entry; larger writes are split by the caller. */
+    static final int MAX_ENTRY_PAYLOAD = 1 << 20;
+
+    private RaftProps() {
+    }
+
+    static RaftProperties of(RaftHostConfig config) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
+        String[] hostPort = splitAddress(config.raftAddress());
+        GrpcConfigKeys.Server.setHost(p, hostPort[0]);
+        GrpcConfigKeys.Server.setPort(p, Integer.parseInt(hostPort[1]));
+        // Entries carry up to 1 MiB of blocks. The appender batches up to 2 MiB per append; the
+        // log's write buffer (one per group) must hold a whole batch.
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("4MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("2MB"));
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
+        // Reads must never be stale: confirm leadership (read index), by lease when it is valid.
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(config.electionTimeoutMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(config.electionTimeoutMax()));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+        // The log is only purged behind a snapshot; a restart resumes from the snapshot + log tail.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.max(1, config.snapshotEveryEntries() / 2));
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.snapshotEveryEntries() / 4)));
+        // Our primaries submit with unique call ids and never retry them: keep the cache short.
+        RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+        return p;
+    }
+
+    static String[] splitAddress(String address) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException("raft address '" + address + "' must be host:port");
+        }
+        return new String[] {address.substring(0, colon), address.substring(colon + 1)};
+    }
+
+    private static TimeDuration duration(java.time.Duration d) {
+        return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.cairn.ratis;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cairn.ratis.proto.FlushBarrier;
+import dev.cairn.ratis.proto.ReadBlocks;
+import dev.cairn.ratis.proto.SetEpoch;
+import dev.cairn.ratis.proto.VolumeCommand;
+import dev.cairn.ratis.proto.VolumeError;
+import dev.cairn.ratis.proto.VolumeQuery;
+import dev.cairn.ratis.proto.VolumeReply;
+import dev.cairn.ratis.proto.ZeroRange;
+import dev.cairn.ratis.volume.VolumeLayout;
+import dev.cairn.ratis.volume.VolumeMeta;
+import dev.cairn.ratis.volume.VolumeStateMachine;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * This node's replica of one volume. On the primary (the group's leader) it submits block commands
+ * straight to the local Raft server, without a network hop; a write's future completes once the
+ * entry is committed by a majority and applied here.
+ */
+public final class VolumeReplica {
+    private final RaftHost host;
+    private final RaftServer.Division division;
+    private final VolumeStateMachine stateMachine;
+
+    VolumeReplica(RaftHost host, RaftServer.Division division) {
+        this.host = host;
+        this.division = division;
+        this.stateMachine = (VolumeStateMachine) division.getStateMachine();
+    }
+
+    public VolumeLayout layout() {
+        return stateMachine.layout();
+    }
+
+    /** True while this replica leads its group and has committed an entry of its term. */
+    public boolean isPrimary() {
+        return division.getInfo().isLeader() && division.getInfo().isLeaderReady();
+    }
+
+    /** The node id of the group's current leader as this replica knows it. */
+    public Optional<String> primary() {
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        return leader == null ? Optional.empty() : Optional.of(leader.toString());
+    }
+
+    public long appliedIndex() {
+        return division.getInfo().getLastAppliedIndex();
+    }
+
+    /** The attachment epoch and host as of the last entry applied here. */
+    public VolumeMeta meta() {
+        return stateMachine.meta();
+    }
+
+    public CompletableFuture<Void> write(long epoch, long offset, ByteBuffer data) {
+        CompletableFuture<Void> outside = checkRange(offset, data.remaining());
+        if (outside != null) {
+            return outside;
+        }
+        if (data.remaining() > RaftProps.MAX_ENTRY_PAYLOAD) {
+            throw new IllegalArgumentException("one write carries at most " + RaftProps.MAX_ENTRY_PAYLOAD + " bytes");
+        }
+        return command(VolumeEntries.write(epoch, offset, data)).thenApply(r -> null);
+    }
+
+    public CompletableFuture<Void> zero(long epoch, long offset, long length, boolean trim) {
+        CompletableFuture<Void> outside = checkRange(offset, length);
+        if (outside != null) {
+            return outside;
+        }
+        VolumeCommand cmd = VolumeCommand.newBuilder().setZero(ZeroRange.newBuilder()
+                .setEpoch(epoch).setOffset(offset).setLength(length).setTrim(trim)).build();
+        return command(cmd.toByteArray()).thenApply(r -> null);
+    }
+
+    /** An entry through the log that checks the epoch; completes once everything before it is applied. */
+    public CompletableFuture<Void> barrier(long epoch) {
+        VolumeCommand cmd = VolumeCommand.newBuilder().setFlush(FlushBarrier.newBuilder().setEpoch(epoch)).build();
+        return command(cmd.toByteArray()).thenApply(r -> null);
+    }
+
+    /** Records a new attachment; writes with an older epoch are refused once it is applied. */
+    public CompletableFuture<Long> setEpoch(long epoch, String attachedHost) {
+        VolumeCommand cmd = VolumeCommand.newBuilder().setSetEpoch(SetEpoch.newBuilder().setEpoch(epoch).setHost(attachedHost)).build();
+        return command(cmd.toByteArray()).thenApply(VolumeReply::getEpoch);
+    }
+
+    /** A linearizable read: served here only while this replica is the confirmed leader. */
+    public CompletableFuture<ByteBuffer> read(long offset, int length) {
+        CompletableFuture<ByteBuffer> outside = checkRange(offset, length);
+        if (outside != null) {
+            return outside;
+        }
+        byte[] query = VolumeQuery.newBuilder().setRead(ReadBlocks.newBuilder().setOffset(offset).setLength(length)).build().toByteArray();
+        return submit(query, RaftClientRequest.readRequestType())
+                .thenApply(reply -> reply.getMessage().getContent().asReadOnlyByteBuffer());
+    }
+
+    /** Asks the group to make {@code nodeId} its leader (primary locality after an attach). */
+    public CompletableFuture<Void> transferLeadership(String nodeId, long timeoutMs) {
+        try {
+            TransferLeadershipRequest request = new TransferLeadershipRequest(host.clientId(), division.getMemberId().getPeerId(),
+                    division.getMemberId().getGroupId(), host.nextCallId(), RaftPeerId.valueOf(nodeId), timeoutMs);
+            return division.getRaftServer().transferLeadershipAsync(request).thenApply(reply -> {
+                checkSuccess(reply);
+                return null;
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new VolumeIOException(VolumeIOException.Kind.UNAVAILABLE, e.getMessage(), e));
+        }
+    }
+
+    /** A failed future if the range is outside the volume (the state machine checks again), else null. */
+    private <T> CompletableFuture<T> checkRange(long offset, long length) {
+        if (layout().contains(offset, length)) {
+            return null;
+        }
+        return CompletableFuture.failedFuture(new VolumeIOException(VolumeIOException.Kind.OUT_OF_RANGE,
+                "range " + offset + "+" + length + " is beyond the volume's " + layout().sizeBytes() + " bytes"));
+    }
+
+    private CompletableFuture<VolumeReply> command(byte[] entry) {
+        return submit(entry, RaftClientRequest.writeRequestType()).thenApply(reply -> {
+            VolumeReply volumeReply;
+            try {
+                volumeReply = VolumeReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+            } catch (InvalidProtocolBufferException e) {
+                throw new VolumeIOException(VolumeIOException.Kind.IO, "unreadable reply from volume " + layout().volumeId(), e);
+            }
+            if (volumeReply.getError() != VolumeError.OK) {
+                throw new VolumeIOException(kindOf(volumeReply.getError()), volumeReply.getMessage());
+            }
+            return volumeReply;
+        });
+    }
+
+    private CompletableFuture<RaftClientReply> submit(byte[] payload, RaftClientRequest.Type type) {
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(host.clientId())
+                .setServerId(division.getMemberId().getPeerId())
+                .setGroupId(division.getMemberId().getGroupId())
+                .setCallId(host.nextCallId())
+                .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
+                .setType(type)
+                .build();
+        CompletableFuture<RaftClientReply> future;
+        try {
+            future = division.getRaftServer().submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new VolumeIOException(VolumeIOException.Kind.UNAVAILABLE, e.getMessage(), e));
+        }
+        return future.handle((reply, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                throw new VolumeIOException(VolumeIOException.Kind.UNAVAILABLE, "volume " + layout().volumeId() + ": " + cause, cause);
+            }
+            checkSuccess(reply);
+            return reply;
+        });
+    }
+
+    private void checkSuccess(RaftClientReply reply) {
+        if (reply.isSuccess()) {
+            return;
+        }
+        RaftException e = reply.getException();
+        if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null
+                || reply.getLeaderSteppingDownException() != null) {
+            throw new VolumeIOException(VolumeIOException.Kind.NOT_PRIMARY,
+                    "node " + host.nodeId() + " is not the primary of volume " + layout().volumeId()
+                            + primary().map(p -> " (the primary is " + p + ")").orElse(""), e);
+        }
+        if (reply.getStateMachineException() != null) {
+            Throwable cause = reply.getStateMachineException().getCause();
+            String message = cause != null ? cause.getMessage() : reply.getStateMachineException().getMessage();
+            throw new VolumeIOException(message != null && message.contains("beyond the volume")
+                    ? VolumeIOException.Kind.OUT_OF_RANGE : VolumeIOException.Kind.IO, message, e);
+        }
+        throw new VolumeIOException(VolumeIOException.Kind.UNAVAILABLE,
+                "volume " + layout().volumeId() + ": " + (e == null ? "request failed" : e.getMessage()), e);
+    }
+
+    private static VolumeIOException.Kind kindOf(VolumeError error) {
+        return switch (error) {
+            case FENCED -> VolumeIOException.Kind.FENCED;
+            case OUT_OF_RANGE -> VolumeIOException.Kind.OUT_OF_RANGE;
+            case BAD_REQUEST, IO_ERROR, OK, UNRECOGNIZED -> VolumeIOException.Kind.IO;
+        };
+    }
+}

@@ -1,0 +1,194 @@
+package dev.cairn.ratis;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.ratis.volume.VolumeLayout;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A one-replica volume group on a real Ratis server (real port, real log), over an in-memory store. */
+@Timeout(120)
+class VolumeGroupTest {
+    private static final int BS = 4096;
+    private static final VolumeLayout LAYOUT = new VolumeLayout(7, 64L * BS, BS);
+
+    @TempDir
+    Path dir;
+    private final MemoryChunkStore store = new MemoryChunkStore(BS);
+    private RaftHost host;
+
+    private RaftHost start(long snapshotEvery) throws IOException {
+        RaftHostConfig config = RaftHostConfig.defaults("n1", TestPorts.freeAddress(), dir.resolve("raft"))
+                .withSnapshotEveryEntries(snapshotEvery).withLogSegmentBytes(4L << 20);
+        host = RaftHost.start(config, store);
+        host.ensureVolumeGroup(LAYOUT, List.of(new Peer("n1", config.raftAddress(), 1)));
+        return host;
+    }
+
+    private VolumeReplica primary() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            var replica = host.replica(LAYOUT.volumeId());
+            if (replica.isPresent() && replica.get().isPrimary()) {
+                return replica.get();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no primary within 30 s");
+    }
+
+    @AfterEach
+    void stop() {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    private static byte[] pattern(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (seed * 31 + i * 7);
+        }
+        return b;
+    }
+
+    private static byte[] bytes(ByteBuffer buf) {
+        byte[] b = new byte[buf.remaining()];
+        buf.duplicate().get(b);
+        return b;
+    }
+
+    @Test
+    void writesReadBackAlignedAndUnaligned() throws Exception {
+        start(1000);
+        VolumeReplica volume = primary();
+        byte[] aligned = pattern(2 * BS, 1);
+        volume.write(0, BS, ByteBuffer.wrap(aligned)).join();
+        byte[] odd = pattern(5000, 2);
+        volume.write(0, 3 * BS + 100, ByteBuffer.wrap(odd)).join();
+
+        assertArrayEquals(aligned, bytes(volume.read(BS, 2 * BS).join()));
+        assertArrayEquals(odd, bytes(volume.read(3 * BS + 100, 5000).join()));
+        // The bytes around the unaligned write are untouched zeros (read-modify-write kept them).
+        assertArrayEquals(new byte[100], bytes(volume.read(3 * BS, 100).join()));
+        assertArrayEquals(new byte[BS], bytes(volume.read(10 * BS, BS).join()), "never-written blocks read as zeros");
+    }
+
+    @Test
+    void zeroRangeAndTrimClearPartialAndWholeBlocks() throws Exception {
+        start(1000);
+        VolumeReplica volume = primary();
+        byte[] data = pattern(6 * BS, 3);
+        volume.write(0, 0, ByteBuffer.wrap(data)).join();
+        volume.zero(0, BS + 10, 3 * BS, false).join();
+        byte[] expected = data.clone();
+        Arrays.fill(expected, BS + 10, 4 * BS + 10, (byte) 0);
+        assertArrayEquals(expected, bytes(volume.read(0, 6 * BS).join()));
+        volume.zero(0, 0, 6 * BS, true).join();
+        assertArrayEquals(new byte[6 * BS], bytes(volume.read(0, 6 * BS).join()));
+    }
+
+    @Test
+    void outOfRangeIsRefusedAndChangesNothing() throws Exception {
+        start(1000);
+        VolumeReplica volume = primary();
+        var e = assertThrowsCompletion(() -> volume.write(0, LAYOUT.sizeBytes() - 10, ByteBuffer.wrap(new byte[20])).join());
+        assertEquals(VolumeIOException.Kind.OUT_OF_RANGE, e.kind());
+        assertArrayEquals(new byte[10], bytes(volume.read(LAYOUT.sizeBytes() - 10, 10).join()));
+        var r = assertThrowsCompletion(() -> volume.read(LAYOUT.sizeBytes(), 1).join());
+        assertEquals(VolumeIOException.Kind.OUT_OF_RANGE, r.kind());
+    }
+
+    /** DESIGN.md: a write from an old attachment epoch is refused, so a fenced host cannot corrupt the volume. */
+    @Test
+    void writesWithAStaleEpochAreFencedAndChangeNothing() throws Exception {
+        start(1000);
+        VolumeReplica volume = primary();
+        byte[] first = pattern(BS, 4);
+        volume.write(1, 0, ByteBuffer.wrap(first)).join();
+        assertEquals(5, volume.setEpoch(5, "host-b").join());
+        var e = assertThrowsCompletion(() -> volume.write(4, 0, ByteBuffer.wrap(pattern(BS, 9))).join());
+        assertEquals(VolumeIOException.Kind.FENCED, e.kind());
+        assertTrue(e.getMessage().contains("host-b"), e.getMessage());
+        assertArrayEquals(first, bytes(volume.read(0, BS).join()));
+        var z = assertThrowsCompletion(() -> volume.zero(4, 0, BS, true).join());
+        assertEquals(VolumeIOException.Kind.FENCED, z.kind());
+        volume.write(5, 0, ByteBuffer.wrap(pattern(BS, 6))).join();
+        assertArrayEquals(pattern(BS, 6), bytes(volume.read(0, BS).join()));
+        // An older SetEpoch never lowers the epoch.
+        assertEquals(5, volume.setEpoch(3, "host-a").join());
+    }
+
+    /**
+     * Issue 2: after a snapshot the log behind it is purged, and a restart resumes from the snapshot
+     * plus the log tail, not from index 0. The store "crashes" (loses what was not synced) too.
+     */
+    @Test
+    void restartResumesFromSnapshotAndLogTailAfterPurge() throws Exception {
+        start(40);
+        VolumeReplica volume = primary();
+        // 4 MiB segments: 16 writes of 256 KiB close a segment, so the purge has something to drop.
+        for (int i = 0; i < 150; i++) {
+            byte[] big = pattern(64 * BS, i);
+            volume.write(0, 0, ByteBuffer.wrap(big)).join();
+        }
+        for (int i = 0; i < 150; i++) {
+            volume.write(0, (long) (i % 64) * BS, ByteBuffer.wrap(pattern(BS, i))).join();
+        }
+        Path smDir = stateMachineDir();
+        long snapshots;
+        try (Stream<Path> files = Files.list(smDir)) {
+            snapshots = files.filter(p -> p.getFileName().toString().startsWith("snapshot.") && !p.toString().endsWith(".md5")).count();
+        }
+        assertTrue(snapshots >= 1, "a snapshot file exists in " + smDir);
+        host.close();
+        host = null;
+        store.crash();
+        long storeIndexAfterCrash = store.appliedIndex(LAYOUT.volumeId()).index();
+        assertTrue(storeIndexAfterCrash > 0, "the store kept what the snapshot synced");
+        assertFalse(hasLogSegmentStartingAtZero(), "the log behind the snapshot was purged");
+
+        start(40);
+        VolumeReplica again = primary();
+        for (int i = 86; i < 150; i++) {
+            assertArrayEquals(pattern(BS, i), bytes(again.read((long) (i % 64) * BS, BS).join()), "block " + (i % 64));
+        }
+    }
+
+    private Path stateMachineDir() throws IOException {
+        try (Stream<Path> groups = Files.list(dir.resolve("raft"))) {
+            Path group = groups.filter(Files::isDirectory).findFirst().orElseThrow();
+            return group.resolve("sm");
+        }
+    }
+
+    private boolean hasLogSegmentStartingAtZero() throws IOException {
+        try (Stream<Path> files = Files.list(stateMachineDir().resolveSibling("current"))) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith("log_0-") || p.getFileName().toString().equals("log_inprogress_0"));
+        }
+    }
+
+    private static VolumeIOException assertThrowsCompletion(Runnable r) {
+        try {
+            r.run();
+        } catch (CompletionException e) {
+            return assertInstanceOf(VolumeIOException.class, e.getCause());
+        }
+        throw new AssertionError("expected a failure");
+    }
+}
