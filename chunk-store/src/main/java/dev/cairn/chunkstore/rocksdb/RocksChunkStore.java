@@ -1,0 +1,358 @@
+package dev.cairn.chunkstore.rocksdb;
+
+import dev.cairn.chunkstore.AppliedIndex;
+import dev.cairn.chunkstore.ChecksumMismatchException;
+import dev.cairn.chunkstore.ChunkStore;
+import dev.cairn.chunkstore.ChunkStoreException;
+import dev.cairn.chunkstore.VolumeBatch;
+import dev.cairn.chunkstore.VolumeExport;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.CompressionType;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.Range;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The chunk store on RocksDB. One database per node, one column family (so a memtable flush never
+ * separates a batch from the applied index written with it).
+ *
+ * <p>Durability: block batches are written with the WAL off; the Raft log is the write-ahead log
+ * and the applied index written in the same batch tells a restart where to resume. {@link #sync()}
+ * flushes memtables to SST files. Volume deletion and import, which no log replays, are written with
+ * the WAL on and synced.
+ *
+ * <p>Value of a block: CRC32C (4 bytes, big-endian) followed by the block. An all-zero block is
+ * stored as no key at all (thin provisioning: absent reads as zeros).
+ */
+public final class RocksChunkStore implements ChunkStore {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final int blockSize;
+    private final byte[] zeros;
+    final NativeHandles handles = new NativeHandles();
+    private final NativeHandles.Scoped<LRUCache> cache;
+    private final NativeHandles.Scoped<BloomFilter> filter;
+    private final NativeHandles.Scoped<Options> options;
+    private final NativeHandles.Scoped<WriteOptions> unloggedWrites;
+    private final NativeHandles.Scoped<WriteOptions> syncedWrites;
+    private final NativeHandles.Scoped<ReadOptions> pointReads;
+    private final NativeHandles.Scoped<FlushOptions> flushOptions;
+    private final NativeHandles.Scoped<RocksDB> db;
+    private final ChunkStoreMetrics metrics;
+    private final ThreadLocal<byte[]> valueBuffers;
+    private final VolumeFiles files;
+    private volatile boolean closed;
+
+    private RocksChunkStore(Path dir, RocksChunkStoreOptions opts, ChunkStoreMetrics metrics) throws RocksDBException {
+        this.blockSize = opts.blockSize();
+        this.zeros = new byte[blockSize];
+        this.metrics = metrics;
+        this.valueBuffers = ThreadLocal.withInitial(() -> new byte[4 + blockSize]);
+        cache = handles.scope(new LRUCache(Math.max(1, opts.blockCacheBytes())));
+        filter = handles.scope(new BloomFilter(10));
+        BlockBasedTableConfig table = new BlockBasedTableConfig()
+                .setBlockCache(cache.get())
+                .setFilterPolicy(filter.get())
+                .setBlockSize(16 * 1024)
+                .setCacheIndexAndFilterBlocks(true)
+                .setPinL0FilterAndIndexBlocksInCache(true);
+        Options o = new Options()
+                .setCreateIfMissing(true)
+                .setTableFormatConfig(table)
+                .setWriteBufferSize(opts.writeBufferBytes())
+                .setMaxWriteBufferNumber(4)
+                .setMaxBackgroundJobs(2)
+                .setLevelCompactionDynamicLevelBytes(true)
+                .setAvoidFlushDuringShutdown(false)
+                .setCompressionType(opts.compression() ? CompressionType.LZ4_COMPRESSION : CompressionType.NO_COMPRESSION)
+                .setBottommostCompressionType(opts.compression() ? CompressionType.ZSTD_COMPRESSION : CompressionType.NO_COMPRESSION);
+        options = handles.scope(o);
+        unloggedWrites = handles.scope(new WriteOptions().setDisableWAL(true));
+        syncedWrites = handles.scope(new WriteOptions().setSync(true));
+        pointReads = handles.scope(new ReadOptions().setVerifyChecksums(true));
+        flushOptions = handles.scope(new FlushOptions().setWaitForFlush(true));
+        db = handles.scope(RocksDB.open(options.get(), dir.toString()));
+        files = new VolumeFiles(this);
+    }
+
+    /** Opens (creating if needed) the store in {@code dir} with default options. */
+    public static RocksChunkStore open(Path dir) {
+        return open(dir, RocksChunkStoreOptions.defaults(), new ChunkStoreMetrics(new com.codahale.metrics.MetricRegistry()));
+    }
+
+    public static RocksChunkStore open(Path dir, RocksChunkStoreOptions opts, ChunkStoreMetrics metrics) {
+        try {
+            Files.createDirectories(dir);
+            return new RocksChunkStore(dir, opts, metrics);
+        } catch (RocksDBException | IOException e) {
+            throw new ChunkStoreException("cannot open the chunk store in " + dir + ": " + e.getMessage()
+                    + " (is another node using this data directory?)", e);
+        }
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    RocksDB db() {
+        return db.get();
+    }
+
+    NativeHandles.Scoped<Options> options() {
+        return options;
+    }
+
+    WriteOptions syncedWrites() {
+        return syncedWrites.get();
+    }
+
+    @Override
+    public void read(long volumeId, long firstBlock, int count, ByteBuffer dst) {
+        checkOpen();
+        if (firstBlock < 0 || count < 0 || dst.remaining() < (long) count * blockSize) {
+            throw new ChunkStoreException("bad read: block " + firstBlock + " count " + count + " into " + dst.remaining() + " bytes");
+        }
+        long started = System.nanoTime();
+        try {
+            if (count == 1) {
+                readOne(volumeId, firstBlock, dst);
+            } else if (count > 1) {
+                readRange(volumeId, firstBlock, count, dst);
+            }
+        } catch (RocksDBException e) {
+            throw new ChunkStoreException("read of volume " + volumeId + " blocks " + firstBlock + "+" + count + " failed: " + e.getMessage(), e);
+        } finally {
+            metrics.read(System.nanoTime() - started, count);
+        }
+    }
+
+    private void readOne(long volumeId, long block, ByteBuffer dst) throws RocksDBException {
+        byte[] value = valueBuffers.get();
+        int found = db.get().get(pointReads.get(), Keys.block(volumeId, block), value);
+        if (found == RocksDB.NOT_FOUND) {
+            dst.put(zeros);
+            return;
+        }
+        if (found != value.length) {
+            throw corrupt(volumeId, block, "stored value has " + found + " bytes, expected " + value.length);
+        }
+        verify(volumeId, block, value);
+        dst.put(value, 4, blockSize);
+    }
+
+    private void readRange(long volumeId, long firstBlock, int count, ByteBuffer dst) {
+        int start = dst.position();
+        long end = firstBlock + count;
+        dst.put(start, new byte[count * blockSize]);
+        try (var upper = handles.scope(new Slice(Keys.block(volumeId, end)));
+             var ro = handles.scope(new ReadOptions().setIterateUpperBound(upper.get()).setVerifyChecksums(true));
+             var it = handles.scope(db.get().newIterator(ro.get()))) {
+            RocksIterator iterator = it.get();
+            for (iterator.seek(Keys.block(volumeId, firstBlock)); iterator.isValid(); iterator.next()) {
+                long block = Keys.blockIndexOf(iterator.key());
+                byte[] value = iterator.value();
+                if (value.length != 4 + blockSize) {
+                    throw corrupt(volumeId, block, "stored value has " + value.length + " bytes");
+                }
+                verify(volumeId, block, value);
+                dst.put(start + (int) (block - firstBlock) * blockSize, value, 4, blockSize);
+            }
+        }
+        dst.position(start + count * blockSize);
+    }
+
+    private void verify(long volumeId, long block, byte[] value) {
+        CRC32C crc = new CRC32C();
+        crc.update(value, 4, blockSize);
+        int expected = ByteBuffer.wrap(value, 0, 4).getInt();
+        int actual = (int) crc.getValue();
+        if (expected != actual) {
+            metrics.checksumFailure();
+            throw new ChecksumMismatchException(volumeId, block, expected, actual);
+        }
+    }
+
+    private ChunkStoreException corrupt(long volumeId, long block, String what) {
+        metrics.checksumFailure();
+        return new ChunkStoreException("volume " + volumeId + " block " + block + " is corrupt: " + what);
+    }
+
+    @Override
+    public void apply(VolumeBatch batch) {
+        checkOpen();
+        validate(batch);
+        long started = System.nanoTime();
+        try (var wb = handles.scope(new WriteBatch())) {
+            for (VolumeBatch.Op op : batch.ops()) {
+                switch (op) {
+                    case VolumeBatch.Put put -> putBlock(wb.get(), batch.volumeId(), put);
+                    case VolumeBatch.DeleteRange del -> wb.get().deleteRange(Keys.block(batch.volumeId(), del.firstBlock()),
+                            Keys.block(batch.volumeId(), del.firstBlock() + del.count()));
+                }
+            }
+            wb.get().put(Keys.applied(batch.volumeId()), encode(batch.appliedIndex()));
+            db.get().write(unloggedWrites.get(), wb.get());
+        } catch (RocksDBException e) {
+            throw new ChunkStoreException("batch for volume " + batch.volumeId() + " at index " + batch.appliedIndex().index()
+                    + " was not applied: " + e.getMessage(), e);
+        }
+        metrics.applied(System.nanoTime() - started, batch.ops().size());
+    }
+
+    private void validate(VolumeBatch batch) {
+        if (batch.volumeId() < 0) {
+            throw new ChunkStoreException("volume id " + batch.volumeId() + " is negative");
+        }
+        for (VolumeBatch.Op op : batch.ops()) {
+            switch (op) {
+                case VolumeBatch.Put put -> {
+                    if (put.blockIndex() < 0 || put.data().remaining() != blockSize) {
+                        throw new ChunkStoreException("bad put in batch for volume " + batch.volumeId() + ": block " + put.blockIndex()
+                                + " with " + put.data().remaining() + " bytes (block size " + blockSize + "); nothing applied");
+                    }
+                }
+                case VolumeBatch.DeleteRange del -> {
+                    if (del.firstBlock() < 0 || del.count() <= 0 || del.firstBlock() > Long.MAX_VALUE - del.count()) {
+                        throw new ChunkStoreException("bad delete range in batch for volume " + batch.volumeId() + ": "
+                                + del.firstBlock() + "+" + del.count() + "; nothing applied");
+                    }
+                }
+            }
+        }
+    }
+
+    private void putBlock(WriteBatch wb, long volumeId, VolumeBatch.Put put) throws RocksDBException {
+        byte[] key = Keys.block(volumeId, put.blockIndex());
+        byte[] value = new byte[4 + blockSize];
+        put.data().duplicate().get(value, 4, blockSize);
+        if (Arrays.mismatch(value, 4, 4 + blockSize, zeros, 0, blockSize) == -1) {
+            wb.delete(key);
+            return;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(value, 4, blockSize);
+        ByteBuffer.wrap(value, 0, 4).putInt((int) crc.getValue());
+        wb.put(key, value);
+    }
+
+    static byte[] encode(AppliedIndex index) {
+        return ByteBuffer.allocate(16).putLong(index.term()).putLong(index.index()).array();
+    }
+
+    static AppliedIndex decode(byte[] value) {
+        ByteBuffer b = ByteBuffer.wrap(value);
+        return new AppliedIndex(b.getLong(), b.getLong());
+    }
+
+    @Override
+    public AppliedIndex appliedIndex(long volumeId) {
+        checkOpen();
+        try {
+            byte[] value = db.get().get(Keys.applied(volumeId));
+            return value == null ? AppliedIndex.NONE : decode(value);
+        } catch (RocksDBException e) {
+            throw new ChunkStoreException("cannot read the applied index of volume " + volumeId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void sync() {
+        checkOpen();
+        try {
+            db.get().flush(flushOptions.get());
+        } catch (RocksDBException e) {
+            throw new ChunkStoreException("sync failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void deleteVolume(long volumeId) {
+        checkOpen();
+        try (var wb = handles.scope(new WriteBatch())) {
+            wb.get().deleteRange(Keys.block(volumeId, 0), Keys.blocksEnd(volumeId));
+            wb.get().delete(Keys.applied(volumeId));
+            db.get().write(syncedWrites.get(), wb.get());
+        } catch (RocksDBException e) {
+            throw new ChunkStoreException("cannot delete volume " + volumeId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public VolumeExport exportVolume(long volumeId, Path file) {
+        checkOpen();
+        return files.export(volumeId, file);
+    }
+
+    @Override
+    public AppliedIndex importVolume(long volumeId, Path file) {
+        checkOpen();
+        return files.importFile(volumeId, file);
+    }
+
+    @Override
+    public long storedBytes(long volumeId) {
+        checkOpen();
+        try (var start = handles.scope(new Slice(Keys.block(volumeId, 0)));
+             var end = handles.scope(new Slice(Keys.blocksEnd(volumeId)))) {
+            long[] sizes = db.get().getApproximateSizes(List.of(new Range(start.get(), end.get())),
+                    org.rocksdb.SizeApproximationFlag.INCLUDE_FILES, org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+            return sizes[0];
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ChunkStoreException("the chunk store is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            db.get().flush(flushOptions.get());
+        } catch (RocksDBException e) {
+            // closing anyway; the Raft log replays what the memtable held
+        }
+        db.close();
+        flushOptions.close();
+        pointReads.close();
+        syncedWrites.close();
+        unloggedWrites.close();
+        options.close();
+        filter.close();
+        cache.close();
+    }
+
+    /** Checksum failures seen so far. For tests. */
+    long metricsFailures() {
+        return metrics.registry().meter("chunkstore.checksum.failures").getCount();
+    }
+
+    /** Native handles still open; 0 after {@link #close()}. For leak tests. */
+    long openHandles() {
+        return handles.open();
+    }
+}
