@@ -89,6 +89,25 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a node to the cluster group through its leader: as a voter, or as a non-voting listener
+     * that receives the cluster state without counting towards its majority.
+     */
+    public void addMember(Peer peer, boolean voter) throws IOException {
+        List<Peer> voters = new java.util.ArrayList<>(host.clusterMembers());
+        List<Peer> listeners = new java.util.ArrayList<>(host.clusterListeners());
+        voters.removeIf(p -> p.id().equals(peer.id()));
+        listeners.removeIf(p -> p.id().equals(peer.id()));
+        (voter ? voters : listeners).add(peer);
+        List<RaftPeer> listenerPeers = RaftHost.toRaftPeers(listeners).stream()
+                .map(p -> RaftPeer.newBuilder().setId(p.getId()).setAddress(p.getAddress()).setPriority(0)
+                        .setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER).build()).toList();
+        RaftClientReply reply = client().admin().setConfiguration(RaftHost.toRaftPeers(voters), listenerPeers);
+        if (!reply.isSuccess()) {
+            throw new IOException("the cluster group did not accept " + peer.id() + ": " + reply.getException());
+        }
+    }
+
     private synchronized RaftClient client() {
         List<RaftPeer> peers = RaftHost.toRaftPeers(host.clusterMembers());
         if (peers.isEmpty()) {

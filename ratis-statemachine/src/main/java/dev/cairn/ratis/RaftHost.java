@@ -122,13 +122,37 @@ public final class RaftHost implements AutoCloseable {
 
     /** Forms the cluster group on this node with the given initial members (this node among them). */
     public void joinClusterGroup(List<Peer> members) {
-        addGroupLocally(RaftGroup.valueOf(GroupIds.CLUSTER, toRaftPeers(members)));
+        joinClusterGroup(members, List.of());
+    }
+
+    /**
+     * Adds the cluster group on this node with the given voters and non-voting listeners (this node
+     * among one of them); the leader's configuration change then brings it up to date.
+     */
+    public void joinClusterGroup(List<Peer> voters, List<Peer> listeners) {
+        java.util.List<RaftPeer> peers = new java.util.ArrayList<>(toRaftPeers(voters));
+        for (Peer l : listeners) {
+            peers.add(RaftPeer.newBuilder().setId(l.id()).setAddress(l.raftAddress()).setPriority(0)
+                    .setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER).build());
+        }
+        addGroupLocally(RaftGroup.valueOf(GroupIds.CLUSTER, peers));
     }
 
     /** The cluster group's current voting members as this node knows them. */
     public List<Peer> clusterMembers() {
+        return clusterPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER);
+    }
+
+    /** The cluster group's current non-voting members (listeners). */
+    public List<Peer> clusterListeners() {
+        return clusterPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
+    }
+
+    private List<Peer> clusterPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole role) {
         return division(GroupIds.CLUSTER)
-                .map(d -> d.getGroup().getPeers().stream().map(p -> new Peer(p.getId().toString(), p.getAddress(), p.getPriority())).toList())
+                .map(d -> d.getRaftConf().getCurrentPeers(role).stream()
+                        .map(p -> new Peer(p.getId().toString(), p.getAddress(), p.getPriority()))
+                        .sorted(java.util.Comparator.comparing(Peer::id)).toList())
                 .orElse(List.of());
     }
 
@@ -167,8 +191,11 @@ public final class RaftHost implements AutoCloseable {
         return ids;
     }
 
+    /** This node's replica of the volume, once its group is running here (not while it starts or stops). */
     public Optional<VolumeReplica> replica(long volumeId) {
-        return division(GroupIds.volume(volumeId)).map(d -> new VolumeReplica(this, d));
+        return division(GroupIds.volume(volumeId))
+                .filter(d -> d.getInfo().getLifeCycleState() == org.apache.ratis.util.LifeCycle.State.RUNNING)
+                .map(d -> new VolumeReplica(this, d));
     }
 
     // ---- plumbing

@@ -14,6 +14,7 @@ import dev.cairn.ratis.volume.VolumeMeta;
 import dev.cairn.ratis.volume.VolumeStateMachine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +22,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.server.RaftServer;
@@ -131,6 +133,43 @@ public final class VolumeReplica {
         }
         return CompletableFuture.failedFuture(new VolumeIOException(VolumeIOException.Kind.OUT_OF_RANGE,
                 "range " + offset + "+" + length + " is beyond the volume's " + layout().sizeBytes() + " bytes"));
+    }
+
+    /** The group's current members (voters) with their priorities, as this replica knows them. */
+    public List<Peer> members() {
+        return division.getRaftConf().getCurrentPeers().stream()
+                .map(p -> new Peer(p.getId().toString(), p.getAddress(), p.getPriority()))
+                .sorted(java.util.Comparator.comparing(Peer::id))
+                .toList();
+    }
+
+    /**
+     * Changes the group's members (and their leader priorities). Must be called on the primary. New
+     * members catch up (snapshot, then log) before the change commits; removed ones stop receiving.
+     */
+    public CompletableFuture<Void> setMembers(List<Peer> peers) {
+        try {
+            SetConfigurationRequest request = new SetConfigurationRequest(host.clientId(), division.getMemberId().getPeerId(),
+                    division.getMemberId().getGroupId(), host.nextCallId(), RaftHost.toRaftPeers(peers));
+            return division.getRaftServer().setConfigurationAsync(request).thenApply(reply -> {
+                checkSuccess(reply);
+                return null;
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new VolumeIOException(VolumeIOException.Kind.UNAVAILABLE, e.getMessage(), e));
+        }
+    }
+
+    /** Per member, the highest log index known to be replicated there (leader only; empty elsewhere). */
+    public java.util.Map<String, Long> matchIndexes() {
+        java.util.Map<String, Long> result = new java.util.TreeMap<>();
+        if (!division.getInfo().isLeader()) {
+            return result;
+        }
+        for (var info : division.getCommitInfos()) {
+            result.put(org.apache.ratis.protocol.RaftPeerId.valueOf(info.getServer().getId()).toString(), info.getCommitIndex());
+        }
+        return result;
     }
 
     private CompletableFuture<VolumeReply> command(byte[] entry) {

@@ -23,7 +23,11 @@ public interface BlockDevice {
     /** Reads {@code length} bytes at {@code offset}; the returned buffer has exactly that many remaining. */
     CompletableFuture<ByteBuffer> read(long offset, int length);
 
-    /** Writes {@code data.remaining()} bytes at {@code offset}; {@code fua} asks for durability before completion. */
+    /**
+     * Writes {@code data.remaining()} bytes at {@code offset}; {@code fua} asks for durability before
+     * completion. The device must take what it needs from {@code data} before returning: the
+     * caller reuses the buffer as soon as this method returns.
+     */
     CompletableFuture<Void> write(long offset, ByteBuffer data, boolean fua);
 
     /** Makes {@code length} bytes at {@code offset} read as zeros. */

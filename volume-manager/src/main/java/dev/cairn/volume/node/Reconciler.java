@@ -1,0 +1,226 @@
+package dev.cairn.volume.node;
+
+import dev.cairn.ratis.Peer;
+import dev.cairn.ratis.RaftHost;
+import dev.cairn.ratis.VolumeReplica;
+import dev.cairn.ratis.cluster.ClusterView;
+import dev.cairn.ratis.proto.ClusterCommand;
+import dev.cairn.ratis.proto.ClusterSnapshot;
+import dev.cairn.ratis.proto.Heartbeat;
+import dev.cairn.ratis.proto.NodeRecord;
+import dev.cairn.ratis.proto.RegisterNode;
+import dev.cairn.ratis.proto.VolumeRecord;
+import dev.cairn.ratis.volume.VolumeLayout;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node's Raft groups matching what the cluster group decided, on one thread: registers
+ * the node, adds and removes local volume replicas, moves a volume's leadership to the host it is
+ * attached to and records the attachment epoch in the volume's log, and sends heartbeats.
+ */
+final class Reconciler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    private final RaftHost raft;
+    private final Supplier<NodeRecord> self;
+    private final Supplier<Long> usedBytes;
+    private final Clock clock;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "reconciler");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final Set<Long> transfersInFlight = ConcurrentHashMap.newKeySet();
+    private final Set<Long> epochsInFlight = ConcurrentHashMap.newKeySet();
+    private final Set<Long> membershipInFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean registered;
+
+    Reconciler(RaftHost raft, Supplier<NodeRecord> self, Supplier<Long> usedBytes, Clock clock) {
+        this.raft = raft;
+        this.self = self;
+        this.usedBytes = usedBytes;
+        this.clock = clock;
+    }
+
+    void start(long heartbeatMillis) {
+        raft.clusterStateMachine().addListener(state -> poke());
+        thread.scheduleWithFixedDelay(this::runSafely, 0, 500, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks for a pass soon (coalesced). */
+    void poke() {
+        if (pending.compareAndSet(false, true)) {
+            thread.execute(() -> {
+                pending.set(false);
+                runSafely();
+            });
+        }
+    }
+
+    private void runSafely() {
+        try {
+            reconcile();
+        } catch (RuntimeException e) {
+            LOG.warn("reconcile pass failed (will retry): {}", e.toString());
+        }
+    }
+
+    private void reconcile() {
+        if (!raft.hasClusterGroup()) {
+            return;
+        }
+        ClusterSnapshot state = raft.clusterStateMachine().state();
+        if (!ClusterView.initialized(state)) {
+            return;
+        }
+        if (!registered) {
+            register();
+            return;
+        }
+        Set<Long> wanted = new HashSet<>();
+        for (VolumeRecord volume : state.getVolumesList()) {
+            if (volume.getReplicasList().contains(raft.nodeId())) {
+                wanted.add(volume.getId());
+                List<Peer> peers = peers(state, volume);
+                raft.ensureVolumeGroup(new VolumeLayout(volume.getId(), volume.getSizeBytes(), volume.getBlockSize()), peers);
+                syncMembers(volume, peers);
+                followAttachment(volume);
+            }
+        }
+        for (long local : raft.volumeGroups()) {
+            // Only drop a replica the cluster state has seen created and no longer lists here: a
+            // state still catching up after a restart must not make us delete data.
+            if (!wanted.contains(local) && local < state.getNextVolumeId()) {
+                LOG.info("volume {} is no longer replicated on {}: removing the local replica", local, raft.nodeId());
+                raft.removeVolumeGroup(local);
+            }
+        }
+    }
+
+    private void register() {
+        NodeRecord record = self.get();
+        raft.cluster().submit(ClusterCommand.newBuilder().setNowMs(clock.millis())
+                .setRegisterNode(RegisterNode.newBuilder().setNode(record)).build()).join();
+        registered = true;
+        LOG.info("node {} registered with the cluster", record.getId());
+        poke();
+    }
+
+    static List<Peer> peers(ClusterSnapshot state, VolumeRecord volume) {
+        List<Peer> peers = new ArrayList<>();
+        String attachedTo = volume.hasAttachment() ? volume.getAttachment().getHost() : "";
+        for (String id : volume.getReplicasList()) {
+            Optional<NodeRecord> node = ClusterView.node(state, id);
+            node.ifPresent(n -> peers.add(new Peer(n.getId(), n.getRaftAddress(), n.getId().equals(attachedTo) ? 2 : 1)));
+        }
+        return peers;
+    }
+
+    /**
+     * On the primary: make the group's Raft membership (and leader priorities) what the cluster
+     * group decided, e.g. after a repair replaced a lost replica or an attachment moved.
+     */
+    private void syncMembers(VolumeRecord volume, List<Peer> wanted) {
+        Optional<VolumeReplica> found = raft.replica(volume.getId());
+        if (found.isEmpty() || !found.get().isPrimary() || wanted.size() != volume.getReplicasCount()) {
+            return;
+        }
+        List<Peer> sorted = wanted.stream().sorted(java.util.Comparator.comparing(Peer::id)).toList();
+        if (sorted.equals(found.get().members())) {
+            return;
+        }
+        long id = volume.getId();
+        if (membershipInFlight.add(id)) {
+            LOG.info("volume {}: changing members {} -> {}", volume.getName(), found.get().members(), sorted);
+            found.get().setMembers(sorted).whenComplete((v, e) -> {
+                membershipInFlight.remove(id);
+                if (e != null) {
+                    LOG.info("volume {}: membership change not done yet: {}", volume.getName(), e.getMessage());
+                }
+                poke();
+            });
+        }
+    }
+
+    /**
+     * Attachments: whichever replica is primary records a newer attachment epoch in the volume's
+     * log at once (fencing the previous holder), and the attached host, if it holds a replica,
+     * takes the leadership (primary locality).
+     */
+    private void followAttachment(VolumeRecord volume) {
+        if (!volume.hasAttachment()) {
+            return;
+        }
+        Optional<VolumeReplica> found = raft.replica(volume.getId());
+        if (found.isEmpty()) {
+            return;
+        }
+        VolumeReplica replica = found.get();
+        long id = volume.getId();
+        String host = volume.getAttachment().getHost();
+        long epoch = volume.getAttachment().getEpoch();
+        if (replica.isPrimary() && replica.meta().epoch() < epoch && epochsInFlight.add(id)) {
+            replica.setEpoch(epoch, host).whenComplete((v, e) -> {
+                epochsInFlight.remove(id);
+                if (e != null) {
+                    LOG.warn("volume {}: recording attachment epoch {} failed: {}", volume.getName(), epoch, e.getMessage());
+                }
+                poke();
+            });
+        }
+        if (host.equals(raft.nodeId()) && !replica.isPrimary() && replica.primary().isPresent() && transfersInFlight.add(id)) {
+            replica.transferLeadership(raft.nodeId(), 3000).whenComplete((v, e) -> {
+                transfersInFlight.remove(id);
+                if (e != null) {
+                    LOG.info("volume {}: leadership transfer to {} not done yet: {}", volume.getName(), raft.nodeId(), e.getMessage());
+                }
+                poke();
+            });
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            if (!registered) {
+                return;
+            }
+            Heartbeat.Builder hb = Heartbeat.newBuilder().setNodeId(raft.nodeId()).setUsedBytes(usedBytes.get());
+            for (long id : raft.volumeGroups()) {
+                raft.replica(id).ifPresent(r -> {
+                    hb.putAppliedIndex(id, r.appliedIndex());
+                    if (r.isPrimary()) {
+                        hb.addLeading(id);
+                    }
+                });
+            }
+            raft.cluster().submit(ClusterCommand.newBuilder().setNowMs(clock.millis()).setHeartbeat(hb).build())
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            LOG.debug("heartbeat not committed: {}", e.getMessage());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.debug("heartbeat failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
