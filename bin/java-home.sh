@@ -17,3 +17,9 @@ cairn_find_java() {
   echo "cairn: install one (e.g. Temurin 21+ under /usr/lib/jvm) or set JAVA_HOME to it." >&2
   return 1
 }
+
+# JVM flags that quiet JDK 24+ warnings about Unsafe and native access (harmless, noisy).
+cairn_quiet_jvm_flags() {
+  local v; v=$(cairn_java_version "$JAVA_HOME")
+  if [ "${v:-0}" -ge 24 ] 2>/dev/null; then echo "--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"; else echo "--enable-native-access=ALL-UNNAMED"; fi
+}

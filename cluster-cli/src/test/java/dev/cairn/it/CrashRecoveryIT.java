@@ -94,7 +94,9 @@ class CrashRecoveryIT {
                         continue;
                     }
                     long seen = ByteBuffer.wrap(got).getLong(0);
-                    if (ack != null && seen == ack) {
+                    if (ack == null && seen == 0) {
+                        assertArrayEquals(new byte[BLOCK], got, "block " + block + ": its only write was never acknowledged");
+                    } else if (ack != null && seen == ack) {
                         assertArrayEquals(stamp(ack, block), got, "block " + block + " is torn or garbled");
                     } else if (maybe.contains(seen)) {
                         assertArrayEquals(stamp(seen, block), got, "block " + block + " is torn or garbled");

@@ -26,7 +26,7 @@ class NbdClientsIT {
     static final long MIB = 1 << 20;
 
     @TempDir
-    Path dir;
+    static Path dir;
     TestCluster cluster;
     NodeProcess primary;
 

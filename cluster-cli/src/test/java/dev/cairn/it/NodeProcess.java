@@ -52,8 +52,16 @@ final class NodeProcess implements AutoCloseable {
         return "http://127.0.0.1:" + adminPort;
     }
 
+    /** Logs outlive the test's temporary directory: target/it-logs/<run dir>/<node>.log. */
     Path log() {
-        return dataDir.resolveSibling(id + ".log");
+        String keep = System.getProperty("cairn.it.logs");
+        Path dir = keep == null ? dataDir.getParent() : Path.of(keep, dataDir.getParent().getFileName().toString());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir.resolve(id + ".log");
     }
 
     NodeProcess start() {

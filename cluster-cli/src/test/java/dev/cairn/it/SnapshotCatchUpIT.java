@@ -49,6 +49,7 @@ class SnapshotCatchUpIT {
             assertTrue(logPurged(a), "the primary purged log segments behind its snapshot");
 
             c.start();
+            System.out.println("SNAPSHOT-IT: node-3 restarted; logs in " + c.log());
             assertEquals(200, cluster.detach("snap", a.id).status());
             Waits.until(Duration.ofSeconds(60), "attach on " + c.id, () -> cluster.attach("snap", c.id, false).status() == 200);
             cluster.awaitServedBy("snap", c, Duration.ofSeconds(120));

@@ -85,6 +85,8 @@ final class DevCluster {
         List<String> cmd = new ArrayList<>(List.of(javaBinary()));
         String opts = System.getenv("CAIRN_NODE_JAVA_OPTS");
         cmd.addAll(List.of((opts == null ? "-Xmx1g" : opts).split("\\s+")));
+        cmd.addAll(ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()).stream()
+                .filter(a -> a.startsWith("--enable-native-access") || a.startsWith("--sun-misc-unsafe-memory-access")).toList());
         cmd.addAll(List.of("-jar", ownJar().toString(), "node", "run", "--id", id(i), "--data-dir", nodeDir(i).toString(),
                 "--raft-address", "127.0.0.1:" + raftPort(i), "--admin-address", "127.0.0.1:" + adminPort(i),
                 "--nbd-address", "127.0.0.1:" + nbdPort(i)));

@@ -74,13 +74,25 @@ public final class ClusterStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         storage.init(raftStorage);
         loadSnapshot();
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+
+    @Override
+    public void pause() {
+        // Ratis pauses the state machine before it installs a snapshot from the leader, and
+        // checks that it is PAUSED before calling reinitialize().
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
     }
 
     @Override
     public void reinitialize() throws IOException {
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         loadSnapshot();
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
     }
 
     private void loadSnapshot() throws IOException {

@@ -74,14 +74,26 @@ public final class VolumeStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         snapshots.init(raftStorage);
         loadState();
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+
+    @Override
+    public void pause() {
+        // Ratis pauses the state machine before it installs a snapshot from the leader, and
+        // checks that it is PAUSED before calling reinitialize().
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
     }
 
     @Override
     public void reinitialize() throws IOException {
         // Called after a snapshot from the leader was installed into our state machine directory.
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         loadState();
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
     }
 
     private void loadState() throws IOException {

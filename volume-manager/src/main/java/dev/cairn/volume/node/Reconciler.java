@@ -65,10 +65,14 @@ final class Reconciler implements AutoCloseable {
     /** Asks for a pass soon (coalesced). */
     void poke() {
         if (pending.compareAndSet(false, true)) {
-            thread.execute(() -> {
-                pending.set(false);
-                runSafely();
-            });
+            try {
+                thread.execute(() -> {
+                    pending.set(false);
+                    runSafely();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the node is shutting down
+            }
         }
     }
 
