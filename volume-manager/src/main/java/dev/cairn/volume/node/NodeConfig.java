@@ -93,6 +93,9 @@ public record NodeConfig(
         }
         Object parsed;
         try {
+            if (Files.readString(file).isBlank()) {
+                return Map.of();
+            }
             parsed = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
         } catch (IOException e) {
             throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
