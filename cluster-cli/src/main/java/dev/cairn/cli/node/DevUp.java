@@ -71,6 +71,15 @@ final class DevUp {
                 return 1;
             }
         }
+        // Attach it to node 1, the node this machine's clients talk to: the primary moves there
+        // (primary locality) and the NBD URI stays the same across restarts.
+        Optional<String[]> attached = c.call(1, "POST", "/v1/volumes/" + volume + "/attach",
+                "{\"host\":\"" + c.id(1) + "\",\"force\":false}", token);
+        if (attached.isEmpty() || !attached.get()[0].equals("200")) {
+            System.err.println("cairn: attaching volume " + volume + " to " + c.id(1) + " failed: "
+                    + attached.map(r -> r[1]).orElse("no answer"));
+            return 1;
+        }
         String uri = awaitNbd(token, 60);
         if (uri == null) {
             System.err.println("cairn: volume " + volume + " has no primary serving NBD after 60 s; see the logs under " + c.dir);
@@ -128,7 +137,8 @@ final class DevUp {
             Optional<String[]> r = c.call(1, "GET", "/v1/volumes/" + volume, null, token);
             if (r.isPresent() && r.get()[0].equals("200")) {
                 JsonNode info = JSON.readTree(r.get()[1]);
-                if (info.hasNonNull("nbd") && info.path("state").asText().equals("healthy")) {
+                if (info.hasNonNull("nbd") && info.path("state").asText().equals("healthy")
+                        && info.path("primary").asText().equals(c.id(1))) {
                     return info.get("nbd").asText();
                 }
             }

@@ -69,7 +69,7 @@ public final class CairnNode implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         RaftHost host = raft;
         Reconciler reconciler = new Reconciler(raft, this::selfRecord,
-                () -> host.volumeGroups().stream().mapToLong(store::storedBytes).sum(), clock);
+                () -> host.volumeGroups().stream().mapToLong(store::storedBytes).sum(), clock, config.repairAfter());
         reconciler.start(config.heartbeatInterval().toMillis());
         closeInReverse.add(reconciler);
         admin = new AdminServer(config.adminAddress(), new NodeAdminBackend(config, raft, new ClusterToken(config.tokenFile()), clock));

@@ -9,6 +9,7 @@ import dev.cairn.ratis.proto.ClusterSnapshot;
 import dev.cairn.ratis.proto.Heartbeat;
 import dev.cairn.ratis.proto.NodeRecord;
 import dev.cairn.ratis.proto.RegisterNode;
+import dev.cairn.ratis.proto.SetReplicaSet;
 import dev.cairn.ratis.proto.VolumeRecord;
 import dev.cairn.ratis.volume.VolumeLayout;
 import java.time.Clock;
@@ -47,13 +48,17 @@ final class Reconciler implements AutoCloseable {
     private final Set<Long> transfersInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> epochsInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> membershipInFlight = ConcurrentHashMap.newKeySet();
+    private final Set<Long> repairsInFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean registered;
 
-    Reconciler(RaftHost raft, Supplier<NodeRecord> self, Supplier<Long> usedBytes, Clock clock) {
+    private final long repairAfterMs;
+
+    Reconciler(RaftHost raft, Supplier<NodeRecord> self, Supplier<Long> usedBytes, Clock clock, java.time.Duration repairAfter) {
         this.raft = raft;
         this.self = self;
         this.usedBytes = usedBytes;
         this.clock = clock;
+        this.repairAfterMs = repairAfter.toMillis();
     }
 
     void start(long heartbeatMillis) {
@@ -106,6 +111,9 @@ final class Reconciler implements AutoCloseable {
                 followAttachment(volume);
             }
         }
+        if (raft.clusterLeader().filter(raft.nodeId()::equals).isPresent()) {
+            repair(state);
+        }
         for (long local : raft.volumeGroups()) {
             // Only drop a replica the cluster state has seen created and no longer lists here: a
             // state still catching up after a restart must not make us delete data.
@@ -123,6 +131,34 @@ final class Reconciler implements AutoCloseable {
         registered = true;
         LOG.info("node {} registered with the cluster", record.getId());
         poke();
+    }
+
+    /**
+     * On the cluster group's leader only: every volume with a replica on a node silent for longer
+     * than repair-after gets a new replica set from placement; the volume's primary then changes the
+     * group's membership and the new replica catches up from a snapshot plus the log.
+     */
+    private void repair(ClusterSnapshot state) {
+        long now = clock.millis();
+        var nodes = dev.cairn.ratis.cluster.PlacementAdapter.nodes(state, now, repairAfterMs);
+        for (VolumeRecord volume : state.getVolumesList()) {
+            var result = dev.cairn.placement.Placement.repair(nodes, volume.getReplicasList(), volume.getSizeBytes());
+            if (result instanceof dev.cairn.placement.RepairResult.Replace replace && repairsInFlight.add(volume.getId())) {
+                LOG.info("volume {}: replacing lost replica(s) {} with {}", volume.getName(), replace.removed(), replace.added());
+                raft.cluster().submit(ClusterCommand.newBuilder().setNowMs(now).setSetReplicaSet(SetReplicaSet.newBuilder()
+                        .setName(volume.getName()).addAllReplicas(replace.replicaSet())
+                        .setReason("replica(s) " + replace.removed() + " down for more than " + repairAfterMs / 1000 + " s")
+                        .setExpectedGeneration(volume.getReplicaGeneration())).build())
+                        .whenComplete((r, e) -> {
+                            repairsInFlight.remove(volume.getId());
+                            if (e != null) {
+                                LOG.warn("volume {}: repair not committed: {}", volume.getName(), e.getMessage());
+                            } else if (!r.getMessage().isEmpty()) {
+                                LOG.info("volume {}: repair refused: {}", volume.getName(), r.getMessage());
+                            }
+                        });
+            }
+        }
     }
 
     static List<Peer> peers(ClusterSnapshot state, VolumeRecord volume) {
