@@ -138,6 +138,17 @@ public final class RaftHost implements AutoCloseable {
         addGroupLocally(RaftGroup.valueOf(GroupIds.CLUSTER, peers));
     }
 
+    /** Removes this node's copy of the cluster group (a join that was not admitted). */
+    public void leaveClusterGroup() {
+        if (hasClusterGroup()) {
+            GroupManagementRequest request = GroupManagementRequest.newRemove(clientId, server.getId(), nextCallId(), GroupIds.CLUSTER, true, false);
+            RaftClientReply reply = join(server.groupManagementAsync(request));
+            if (!reply.isSuccess()) {
+                throw new IllegalStateException("cannot leave the cluster group: " + reply.getException());
+            }
+        }
+    }
+
     /** The cluster group's current voting members as this node knows them. */
     public List<Peer> clusterMembers() {
         return clusterPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER);

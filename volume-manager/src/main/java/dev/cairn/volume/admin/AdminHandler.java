@@ -115,6 +115,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (p[2].equals("cluster") && p.length == 4 && p[3].equals("members")) {
             if (method.equals(HttpMethod.GET)) {
+                // Members' Raft addresses are what a joining node needs: only with the token.
+                checkToken(auth);
                 return new Reply(200, backend.clusterMembers());
             }
             if (method.equals(HttpMethod.POST)) {

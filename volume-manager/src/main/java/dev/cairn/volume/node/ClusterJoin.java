@@ -53,7 +53,13 @@ final class ClusterJoin {
         (voter ? voters : listeners).add(self);
         raft.joinClusterGroup(voters, listeners);
         String body = "{\"id\":\"" + self.id() + "\",\"raftAddress\":\"" + self.raftAddress() + "\",\"voter\":" + voter + "}";
-        call("POST", seed + "/v1/cluster/members", body, token);
+        try {
+            call("POST", seed + "/v1/cluster/members", body, token);
+        } catch (RuntimeException e) {
+            // Not admitted: leave no half-joined cluster group behind, so the join can be retried.
+            raft.leaveClusterGroup();
+            throw e;
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!ClusterView.initialized(raft.clusterStateMachine().state())) {
             if (System.nanoTime() > deadline) {
