@@ -12,7 +12,9 @@ import java.time.Duration;
 
 /** Calls a node's admin API and turns failures into {@link CliException}s with exit codes. */
 public final class AdminClient {
+    /** For printing to people (indented). */
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper WIRE = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String endpoint;
@@ -40,7 +42,7 @@ public final class AdminClient {
         try {
             b = HttpRequest.newBuilder(URI.create(endpoint + path)).timeout(Duration.ofSeconds(90))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+                            : HttpRequest.BodyPublishers.ofString(WIRE.writeValueAsString(body)));
         } catch (IOException | IllegalArgumentException e) {
             throw new CliException(ExitCode.USAGE, "bad endpoint '" + endpoint + "': " + e.getMessage(), "use e.g. --endpoint http://127.0.0.1:9400");
         }

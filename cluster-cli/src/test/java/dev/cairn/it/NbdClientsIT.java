@@ -32,7 +32,9 @@ class NbdClientsIT {
 
     @BeforeAll
     void startOneNode() {
-        cluster = new TestCluster(dir, 1).start();
+        cluster = new TestCluster(dir, 1);
+        cluster.node(1).set("nbd-socket", dir.resolve("nbd.sock").toString());
+        cluster.start();
         cluster.createVolume("vol", "256M", 1);
         primary = cluster.awaitPrimary("vol", Duration.ofSeconds(60));
     }
@@ -65,6 +67,19 @@ class NbdClientsIT {
         assertTrue(export.get("can_zero").asBoolean());
         assertFalse(export.get("is_read_only").asBoolean());
         assertEquals(4096, export.path("block_size_preferred").asInt(), r.output());
+    }
+
+    @Test
+    void theUnixSocketServesTheSameExport() throws Exception {
+        String uri = "nbd+unix:///vol?socket=" + dir.resolve("nbd.sock");
+        var w = NbdTools.qemuIo(uri, List.of("write -P 0x3c 100M 64k"));
+        assertEquals(0, w.exit(), w.output());
+        var r = NbdTools.qemuIo(NbdTools.uri(primary, "vol"), List.of("read -P 0x3c 100M 64k"));
+        assertEquals(0, r.exit(), r.output());
+        assertFalse(r.output().contains("Pattern verification failed"), r.output());
+        var info = NbdTools.run(List.of("nbdinfo", "--size", uri), 60);
+        assertEquals(0, info.exit(), info.output());
+        assertEquals(Long.toString(256 * MIB), info.output().trim());
     }
 
     /** Distinct patterns at many offsets (aligned and not), read back and verified by qemu-io itself. */

@@ -39,7 +39,10 @@ final class TestCluster implements AutoCloseable {
         var init = new AdminHttp(node(1).adminUrl(), null).post("/v1/cluster/init", peers.toString());
         assertEquals(200, init.status(), "cluster init: " + init.body());
         try {
-            token = Files.readString(Path.of(init.body().get("tokenFile").asText())).trim();
+            Path tokenFile = Path.of(init.body().get("tokenFile").asText());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)),
+                    "the cluster token file is readable by its owner only");
+            token = Files.readString(tokenFile).trim();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
