@@ -34,6 +34,9 @@ public final class VolumeCommand {
         @Option(names = "--replicas", description = "replica count 1..5 (default: the node's default-replicas, at most the node count)")
         int replicas;
 
+        @Option(names = "--fs", description = "filesystem the Docker plugin formats it with on first mount: ext4 or xfs (default: none, a raw block volume)")
+        String filesystem;
+
         @Option(names = "--host", description = "node whose replica comes first (default: the node you ask)")
         String host;
 
@@ -53,6 +56,9 @@ public final class VolumeCommand {
             if (replicas < 0 || replicas > 5) {
                 throw usage("--replicas must be between 1 and 5, got " + replicas, null);
             }
+            if (filesystem != null && !filesystem.equals("ext4") && !filesystem.equals("xfs")) {
+                throw usage("--fs must be ext4 or xfs, got " + filesystem, null);
+            }
         }
 
         @Override
@@ -60,6 +66,9 @@ public final class VolumeCommand {
             ObjectNode body = AdminClient.JSON.createObjectNode().put("name", name).put("sizeBytes", bytes).put("replicas", replicas);
             if (host != null) {
                 body.put("host", host);
+            }
+            if (filesystem != null) {
+                body.put("filesystem", filesystem);
             }
             JsonNode v = client.post("/v1/volumes", body);
             if (table()) {

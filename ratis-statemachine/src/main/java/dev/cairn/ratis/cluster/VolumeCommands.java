@@ -13,12 +13,15 @@ import dev.cairn.ratis.proto.VolumeRecord;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Volumes and their attachments: create, delete, attach, detach, replica set changes. */
 final class VolumeCommands {
     static final int BLOCK_SIZE = 4096;
     static final int MAX_REPLICAS = 5;
     static final long MAX_SIZE = 1L << 50; // 1 PiB
+    /** Filesystems the Docker plugin can format a volume with; "" for raw block volumes. */
+    static final Set<String> FILESYSTEMS = Set.of("", "ext4", "xfs");
 
     private final ReplicaPlacer placer;
     private final long nodeDownAfterMs;
@@ -48,7 +51,7 @@ final class VolumeCommands {
         VolumeRecord volume = VolumeRecord.newBuilder()
                 .setId(id).setName(cmd.getName()).setSizeBytes(cmd.getSizeBytes()).setBlockSize(BLOCK_SIZE)
                 .setReplicasWanted(cmd.getReplicas()).addAllReplicas(replicas).setCreatedMs(nowMs)
-                .setReplicaGeneration(1)
+                .setReplicaGeneration(1).setFilesystem(cmd.getFilesystem())
                 .build();
         return Outcome.ok(state.toBuilder().addVolumes(volume).setNextVolumeId(id + 1).build(), volume);
     }
@@ -62,6 +65,9 @@ final class VolumeCommands {
         }
         if (cmd.getReplicas() < 1 || cmd.getReplicas() > MAX_REPLICAS) {
             return "replicas must be between 1 and " + MAX_REPLICAS + ", got " + cmd.getReplicas();
+        }
+        if (!FILESYSTEMS.contains(cmd.getFilesystem())) {
+            return "filesystem " + cmd.getFilesystem() + " is not one of ext4, xfs";
         }
         return null;
     }

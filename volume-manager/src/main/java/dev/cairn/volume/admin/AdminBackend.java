@@ -3,6 +3,7 @@ package dev.cairn.volume.admin;
 import dev.cairn.volume.api.AttachRequest;
 import dev.cairn.volume.api.ClusterStatus;
 import dev.cairn.volume.api.CreateVolumeRequest;
+import dev.cairn.volume.api.NodeSelf;
 import dev.cairn.volume.api.VolumeInfo;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,9 @@ import java.util.Map;
  * the caller should see; input has already been parsed but not validated beyond JSON shape.
  */
 public interface AdminBackend {
+
+    /** This node's id and its defaults for volumes created without size or replicas. */
+    NodeSelf self();
 
     List<VolumeInfo> listVolumes();
 

@@ -110,6 +110,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (mutating) {
             checkToken(auth);
         }
+        if (p[2].equals("node") && p.length == 3 && method.equals(HttpMethod.GET)) {
+            return new Reply(200, backend.self());
+        }
         if (p[2].equals("cluster") && p.length == 3 && method.equals(HttpMethod.GET)) {
             return new Reply(200, backend.clusterStatus());
         }

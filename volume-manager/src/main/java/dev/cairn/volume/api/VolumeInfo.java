@@ -9,6 +9,7 @@ import java.util.List;
  * @param primary   node id of the current primary (the volume group's leader), or null if none is known
  * @param nbd       the URI an NBD client should use, e.g. {@code nbd://127.0.0.1:10809/db}
  * @param attachment the host that has it mounted, or null
+ * @param filesystem ext4 or xfs when the Docker plugin formats it on first mount, null for a raw volume
  */
 public record VolumeInfo(
         String name,
@@ -21,7 +22,8 @@ public record VolumeInfo(
         List<ReplicaInfo> replicaSet,
         AttachmentInfo attachment,
         String nbd,
-        String createdAt) {
+        String createdAt,
+        String filesystem) {
 
     /** One replica: its node, whether that node is up, and how far its copy has got. */
     public record ReplicaInfo(String node, String role, boolean up, long appliedIndex, String progress) {

@@ -19,6 +19,7 @@ import dev.cairn.volume.admin.ApiException;
 import dev.cairn.volume.api.AttachRequest;
 import dev.cairn.volume.api.ClusterStatus;
 import dev.cairn.volume.api.CreateVolumeRequest;
+import dev.cairn.volume.api.NodeSelf;
 import dev.cairn.volume.api.VolumeInfo;
 import dev.cairn.volume.api.VolumeNames;
 import java.time.Clock;
@@ -55,6 +56,11 @@ final class NodeAdminBackend implements AdminBackend {
     }
 
     @Override
+    public NodeSelf self() {
+        return new NodeSelf(raft.nodeId(), config.defaultSizeBytes(), config.defaultReplicas());
+    }
+
+    @Override
     public List<VolumeInfo> listVolumes() {
         ClusterSnapshot state = raft.clusterStateMachine().state();
         return state.getVolumesList().stream().map(v -> views.volume(state, v)).toList();
@@ -82,7 +88,8 @@ final class NodeAdminBackend implements AdminBackend {
         }
         String requester = request.host() == null || request.host().isEmpty() ? raft.nodeId() : request.host();
         ClusterReply reply = submit(ClusterCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder()
-                .setName(request.name()).setSizeBytes(request.sizeBytes()).setReplicas(replicas).setRequester(requester)));
+                .setName(request.name()).setSizeBytes(request.sizeBytes()).setReplicas(replicas).setRequester(requester)
+                .setFilesystem(request.filesystem() == null ? "" : request.filesystem())));
         return views.volume(raft.clusterStateMachine().state(), reply.getVolume());
     }
 

@@ -97,7 +97,8 @@ final class StatusViews {
                 .map(n -> "nbd://" + n.getNbdAddress() + "/" + volume.getName()).orElse(null);
         return new VolumeInfo(volume.getName(), volume.getId(), volume.getSizeBytes(), volume.getBlockSize(),
                 volume.getReplicasWanted(), health, primary.orElse(null), replicas, attachment, nbd,
-                Instant.ofEpochMilli(volume.getCreatedMs()).toString());
+                Instant.ofEpochMilli(volume.getCreatedMs()).toString(),
+                volume.getFilesystem().isEmpty() ? null : volume.getFilesystem());
     }
 
     ClusterStatus cluster(ClusterSnapshot state) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.volume.api.AttachRequest;
 import dev.cairn.volume.api.ClusterStatus;
 import dev.cairn.volume.api.CreateVolumeRequest;
+import dev.cairn.volume.api.NodeSelf;
 import dev.cairn.volume.api.VolumeInfo;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -33,6 +34,12 @@ class AdminHandlerTest {
 
     final AdminBackend backend = new AdminBackend() {
         @Override
+        public NodeSelf self() {
+            calls.add("self");
+            return new NodeSelf("n1", 10L << 30, 3);
+        }
+
+        @Override
         public List<VolumeInfo> listVolumes() {
             calls.add("list");
             return List.of();
@@ -47,7 +54,7 @@ class AdminHandlerTest {
         @Override
         public VolumeInfo createVolume(CreateVolumeRequest request) {
             calls.add("create " + request.name() + " " + request.sizeBytes());
-            return new VolumeInfo(request.name(), 1, request.sizeBytes(), 4096, 1, "healthy", "n1", List.of(), null, "nbd://x/y", "t");
+            return new VolumeInfo(request.name(), 1, request.sizeBytes(), 4096, 1, "healthy", "n1", List.of(), null, "nbd://x/y", "t", null);
         }
 
         @Override
@@ -173,6 +180,16 @@ class AdminHandlerTest {
         assertEquals(404, a.status());
         assertEquals("no volume named ghost", a.body().get("error").asText());
         assertTrue(a.body().get("hint").asText().contains("volume ls"));
+    }
+
+    @Test
+    void nodeEndpointNamesTheNodeAndItsVolumeDefaults() throws Exception {
+        Answer a = send(HttpMethod.GET, "/v1/node", null, null);
+        assertEquals(200, a.status());
+        assertEquals("n1", a.body().get("id").asText());
+        assertEquals(10L << 30, a.body().get("defaultSizeBytes").asLong());
+        assertEquals(3, a.body().get("defaultReplicas").asInt());
+        assertEquals(List.of("self"), calls);
     }
 
     @Test
