@@ -57,8 +57,10 @@
                                        (if (seq (:failures r)) (str "; not linearizable: blocks " (str/join "," (take 10 (keys (:failures r))))) ""))
                  :decode (format "%d reads; torn/misdirected/corrupt/garbage: %d %s" (:reads r 0) (:bad-count r 0) (or (:by-kind r) ""))
                  :final-read (format "%d blocks written, %d read back after the restart; problems: %d" (:blocks-written r 0) (:blocks-read r 0) (:problem-count r 0))
-                 :availability (format "ok %s overall, %s in calm periods; slowest recovery after a heal %.1f s"
-                                       (fmt-share (:ok-share-overall r)) (fmt-share (:ok-share-calm r)) (double (:max-recovery-s r 0)))
+                 :availability (format "ops ok %s (%s in calm periods); %.0f of %.0f s without an ok op; slowest recovery after a heal %.1f s; %d heal(s) not recovered before the next fault"
+                                       (fmt-share (:ok-share-overall r)) (fmt-share (:ok-share-calm r))
+                                       (double (:unavailable-s r 0)) (double (:workload-s r 0)) (double (:max-recovery-s r 0))
+                                       (:not-recovered r 0))
                  :plot (str (:file r))
                  (pr-str (dissoc r :valid?)))]
     (format "%-14s %-8s %s%s" (name k) status detail (if (:error r) (str " error: " (:error r)) ""))))

@@ -9,7 +9,9 @@
                                             replica, so it wakes up fenced
     partition     :start-partition / :stop-partition
                                             iptables drops between node namespaces: isolate the primary,
-                                            random halves, majorities ring (bridge on 3 nodes), bridge
+                                            random halves, majorities ring (bridge on 3 nodes), bridge;
+                                            an isolated primary is, half of the time, force-replaced
+                                            by a replica on the majority side
     packet-loss   :start-loss / :stop-loss  20% of packets between nodes dropped (iptables statistic)
     crash-all     :crash-all / :restart-all kill -9 of every node, then all restarted
     primary-move  :move-primary             the volume attached to another live replica with --force
@@ -45,7 +47,10 @@
   "Attaches the volume to `host` with force, through whichever node can get it committed."
   [test host]
   (let [tok @(:token (:db test))]
-    (loop [[n & more] (shuffle (:nodes test)) errors []]
+    ;; Ask running nodes first: a paused one would only cost a timeout.
+    (loop [[n & more] (sort-by #(if (and (db/alive? (:db test) %) (not (contains? @(:paused (:db test)) %))) 0 1)
+                               (shuffle (:nodes test)))
+           errors []]
       (if-not n
         {:attached nil :errors errors}
         (let [r (u/http :post (str (db/admin-url n) "/v1/volumes/" (:volume test) "/attach")
@@ -131,24 +136,29 @@
             :kill (let [t (pick-target test)
                         primary? (= t (holder test))]
                     (db/kill-node! d t)
-                    (cond-> {:killed t} primary? (assoc :primary true :failover (fail-over! test t))))
+                    (cond-> {:killed t :primary primary?} primary? (assoc :failover (fail-over! test t))))
             :restart (let [dead (remove #(db/alive? d %) (:nodes test))]
                        (doseq [n dead] (db/start-node! d n))
                        {:started (vec dead)})
             :pause (let [t (pick-target test)
                          primary? (= t (holder test))]
                      (db/pause-node! d t)
-                     (cond-> {:paused t}
-                       (and primary? (< (rand) 0.5)) (assoc :primary true
-                                                            :failover (do (u/sleep-ms 2000) (fail-over! test t)))))
+                     (cond-> {:paused t :primary primary?}
+                       (and primary? (< (rand) 0.5)) (assoc :failover (do (u/sleep-ms 2000) (fail-over! test t)))))
             :resume (let [ps @(:paused d)] (doseq [n ps] (db/resume-node! d n)) {:resumed (vec ps)})
             :start-partition (let [kind (rand-nth [:isolate-primary :random-halves :majorities-ring :bridge])
                                    g (grudge test kind)]
                                (doseq [[n drops] g, from drops] (ipt! n "-A" "cj-part" "-s" (db/node-ip from) "-j" "DROP"))
-                               {:kind kind :grudge (into (sorted-map) (map (fn [[k s]] [k (vec (sort s))]) g))})
+                               (cond-> {:kind kind :grudge (into (sorted-map) (map (fn [[k s]] [k (vec (sort s))]) g))}
+                                 ;; half of the time the orchestrator gives up on the cut-off primary:
+                                 ;; it keeps running, fenced, with its clients still connected
+                                 (and (= kind :isolate-primary) (< (rand) 0.5))
+                                 (assoc :failover (do (u/sleep-ms 2000)
+                                                      (fail-over! test (first (filter #(= (count (:nodes test)) (inc (count (g %)))) (keys g))))))))
             :stop-partition (do (heal-partition! test) :healed)
             :start-loss (do (doseq [n (:nodes test)]
-                              (ipt! n "-A" "cj-loss" "-s" "10.77.0.0/24" "!" "-s" db/host-ip
+                              (ipt! n "-A" "cj-loss" "-s" db/host-ip "-j" "RETURN")
+                              (ipt! n "-A" "cj-loss" "-s" "10.77.0.0/24"
                                     "-m" "statistic" "--mode" "random" "--probability" "0.2" "-j" "DROP"))
                             {:loss 0.2})
             :stop-loss (do (doseq [n (:nodes test)] (ipt! n "-F" "cj-loss")) :healed)

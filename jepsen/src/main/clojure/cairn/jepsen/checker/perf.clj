@@ -9,6 +9,10 @@
   {:kill "#f4a582" :pause "#92c5de" :start-partition "#fddbc7" :start-loss "#d1e5f0"
    :crash-all "#d6604d" :move-primary "#762a83"})
 
+(def ^:private fault-labels
+  {:kill "kill -9" :pause "pause (SIGSTOP)" :start-partition "partition" :start-loss "packet loss"
+   :crash-all "crash all" :move-primary "primary move"})
+
 (def ^:private type-colours {:ok "#1b7837" :fail "#b2182b" :info "#e08214"})
 
 (defn- latencies
@@ -46,7 +50,7 @@
         windows (availability/windows history)
         sb (StringBuilder.)
         out (fn [& xs] (doseq [s xs] (.append sb (str s))))]
-    (out "<svg xmlns='http://www.w3.org/2000/svg' width='" w "' height='" (+ t2 th 60)
+    (out "<svg xmlns='http://www.w3.org/2000/svg' width='" w "' height='" (+ t2 th 80)
          "' font-family='sans-serif' font-size='11'>\n<rect width='100%' height='100%' fill='white'/>\n")
     (out "<text x='" left "' y='20' font-size='14'>" (esc title) "</text>\n")
     ;; fault windows, shaded across both panels
@@ -69,8 +73,10 @@
       (doseq [t (range 0 (inc t-end) step)]
         (out "<text x='" (x t) "' y='" (+ t2 th 15) "' text-anchor='middle'>" t "</text>\n")))
     (out "<text x='" (/ w 2) "' y='" (+ t2 th 30) "' text-anchor='middle'>seconds since the start</text>\n")
-    ;; latency points (writes circles, reads squares)
-    (doseq [{:keys [f type time latency-ms]} ops
+    ;; latency points (writes circles, reads squares); past 12,000 points only a sample of the ok
+    ;; ones is drawn (every fail and info op always is), so the file stays small
+    (doseq [{:keys [f type time latency-ms]} (let [n (count ops) k (max 1 (quot n 12000))]
+                                               (keep-indexed (fn [i o] (when (or (not= :ok (:type o)) (zero? (mod i k))) o)) ops))
             :let [px (x (/ time 1e9)) py (y-lat latency-ms) c (type-colours type)]]
       (if (= f :write)
         (out "<circle cx='" (format "%.1f" (double px)) "' cy='" (format "%.1f" (double py)) "' r='1.6' fill='" c "' opacity='0.6'/>\n")
@@ -80,12 +86,14 @@
       (let [pts (for [s (range 0 (inc (long t-end)))] [(x (+ s 0.5)) (y-rate (get buckets [f s] 0))])]
         (out "<polyline fill='none' stroke='" c "' stroke-width='1.2' points='"
              (str/join " " (map (fn [[a b]] (format "%.1f,%.1f" (double a) (double b))) pts)) "'/>\n")))
-    ;; legend
-    (let [items (concat [["ok" (type-colours :ok)] ["fail" (type-colours :fail)] ["info" (type-colours :info)]
-                         ["writes/s" "#2166ac"] ["reads/s" "#5aae61"]]
-                        (for [f (distinct (map :f windows))] [(name f) (fault-colours f "#cccccc")]))]
-      (doseq [[i [label c]] (map-indexed vector items)]
-        (out "<rect x='" (+ left (* i 110)) "' y='" (+ t2 th 40) "' width='10' height='10' fill='" c "'/>"
-             "<text x='" (+ left 14 (* i 110)) "' y='" (+ t2 th 49) "'>" (esc label) "</text>\n")))
+    ;; legend: op types and rates on one row, faults on the next
+    (let [rows [[["ok" (type-colours :ok)] ["fail" (type-colours :fail)] ["info" (type-colours :info)]
+                 ["ok writes/s" "#2166ac"] ["ok reads/s" "#5aae61"] ["write: circle, read: square" nil]]
+                (for [f (distinct (map :f windows))] [(fault-labels f (name f)) (fault-colours f "#cccccc")])]]
+      (doseq [[r items] (map-indexed vector rows)
+              [i [label c]] (map-indexed vector items)
+              :let [y (+ t2 th 40 (* r 16))]]
+        (when c (out "<rect x='" (+ left (* i 120)) "' y='" y "' width='10' height='10' fill='" c "'/>"))
+        (out "<text x='" (+ left 14 (* i 120)) "' y='" (+ y 9) "'>" (esc label) "</text>\n")))
     (out "</svg>\n")
     (str sb)))
