@@ -3,7 +3,8 @@
   failure or error."
   (:require [clojure.test :as t]))
 
-(def namespaces '[cairn.jepsen.checker.linear-test])
+(def namespaces '[cairn.jepsen.checker.linear-test cairn.jepsen.checker.invariants-test cairn.jepsen.block-test
+                 cairn.jepsen.generator-test cairn.jepsen.nemesis-test])
 
 (defn -main [& _]
   (apply require namespaces)
