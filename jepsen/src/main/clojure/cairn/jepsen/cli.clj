@@ -53,8 +53,11 @@
 (defn- line [k r]
   (let [status (case (:valid? r) true "passed" false "FAILED" "UNKNOWN")
         detail (case k
-                 :linearizable (format "%d blocks, %d ops%s" (:blocks r 0) (:ops r 0)
-                                       (if (seq (:failures r)) (str "; not linearizable: blocks " (str/join "," (take 10 (keys (:failures r))))) ""))
+                 :linearizable (let [by (group-by (comp :valid? val) (:failures r))
+                                     blocks #(str/join "," (take 10 (map key %)))]
+                                 (str (format "%d blocks, %d ops" (:blocks r 0) (:ops r 0))
+                                      (when-let [bad (by false)] (str "; NOT linearizable: blocks " (blocks bad)))
+                                      (when-let [unk (by :unknown)] (str "; undecided (search budget spent): blocks " (blocks unk)))))
                  :decode (format "%d reads; torn/misdirected/corrupt/garbage: %d %s" (:reads r 0) (:bad-count r 0) (or (:by-kind r) ""))
                  :final-read (format "%d blocks written, %d read back after the restart; problems: %d" (:blocks-written r 0) (:blocks-read r 0) (:problem-count r 0))
                  :availability (format "ops ok %s (%s in calm periods); %.0f of %.0f s without an ok op; slowest recovery after a heal %.1f s; %d heal(s) not recovered before the next fault"

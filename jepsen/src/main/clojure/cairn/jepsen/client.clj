@@ -3,7 +3,8 @@
   (whatever the cluster's newest attachment says), reconnecting after any failure. A write stamps
   a fresh id into every sector of its block with FUA and is :ok only once the server acknowledged
   it; a write whose connection times out or breaks, or that the server answers with an error, is
-  :info (it may still take effect). Reads have no effect, so a failed read is :fail."
+  :info (it may still take effect), except EPERM, Cairn's answer to a fenced write, which never
+  takes effect (:fail). Reads have no effect, so a failed read is :fail."
   (:require [cairn.jepsen.block :as block]
             [cairn.jepsen.db :as db]
             [cairn.jepsen.nbd :as nbd]
@@ -66,10 +67,17 @@
                         (assoc op :type :ok :value [blk (:error d)] :decode d)
                         (assoc op :type :ok :value [blk (:id d)]))))
             (catch Exception e
-              ;; The request may have reached the server: a write may still happen.
               (drop-conn! this)
-              (assoc op :type (if (= :read (:f op)) :fail :info)
-                     :error (str (.getSimpleName (class e)) ": " (.getMessage e))))))
+              (cond
+                ;; Reads have no effect.
+                (= :read (:f op)) (assoc op :type :fail :error (str (.getSimpleName (class e)) ": " (.getMessage e)))
+                ;; Cairn answers EPERM only for a write its volume group refused when applying it,
+                ;; because the write carried an epoch older than the attachment's (a fenced
+                ;; primary): refused identically on every replica, it never takes effect. The
+                ;; linearizability checker holds Cairn to that: a read of a fenced write fails it.
+                (= 1 (:nbd-errno (ex-data e))) (assoc op :type :fail :error "fenced: EPERM")
+                ;; The request may have reached the server: the write may still happen.
+                :else (assoc op :type :info :error (str (.getSimpleName (class e)) ": " (.getMessage e)))))))
         (catch clojure.lang.ExceptionInfo e
           (if (:definite (ex-data e))
             ;; Nothing was sent: the op certainly did not happen.

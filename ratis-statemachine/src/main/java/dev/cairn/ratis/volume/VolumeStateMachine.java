@@ -107,6 +107,10 @@ public final class VolumeStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         TermIndex termIndex = TermIndex.valueOf(entry);
+        if (alreadyApplied(termIndex.getIndex())) {
+            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(
+                    BlockWriteExecutor.ok(meta).toByteArray())));
+        }
         AppliedIndex at = new AppliedIndex(termIndex.getTerm(), termIndex.getIndex());
         VolumeReply reply;
         try {
@@ -124,6 +128,25 @@ public final class VolumeStateMachine extends BaseStateMachine {
         }
         updateLastAppliedTermIndex(termIndex);
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
+    }
+
+    /**
+     * After a restart Ratis replays its log from its latest snapshot, but the store persists on its
+     * own schedule (RocksDB flushes memtables when they fill) and may already hold entries past
+     * that snapshot, with the index it reached. Those entries are skipped: applying them again
+     * would roll blocks back to older contents until the replay caught up, while reads that only
+     * wait for the applied index could already see them.
+     */
+    private boolean alreadyApplied(long index) {
+        return index <= getLastAppliedTermIndex().getIndex();
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        // Configuration and metadata entries: the same replay, the same rule.
+        if (!alreadyApplied(index)) {
+            super.notifyTermIndexUpdated(term, index);
+        }
     }
 
     private VolumeReply apply(VolumeCommand command, AppliedIndex at) {
