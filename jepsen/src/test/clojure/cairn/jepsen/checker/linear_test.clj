@@ -85,3 +85,22 @@
                                  (for [p (range n)] [p :ok :write [1 (inc p)]])
                                  [[99 :invoke :read [1 nil]] [99 :ok :read [1 7]]]))]
     (is (true? (:valid? (linear/check history {:deadline-ms 20000}))))))
+
+(deftest unobserved-crashed-writes-are-pruned-without-changing-verdicts
+  (let [crashed (for [p (range 10 40)] [[p :invoke :write [1 (+ 100 p)]] [p :info :write [1 (+ 100 p)]]])
+        history (fn [& tail] (apply h (concat [[0 :invoke :write [1 5]] [0 :ok :write [1 5]]]
+                                              (mapcat identity crashed) tail)))]
+    (testing "30 concurrent crashed writes nobody read: decided at once, with a tiny budget"
+      (let [r (linear/check (history [1 :invoke :read [1 nil]] [1 :ok :read [1 5]]) {:max-configs 1000})]
+        (is (true? (:valid? r)))
+        (is (= 30 (:pruned r)))
+        (is (= :unknown (:valid? (linear/check-register
+                                  (linear/complete-ops (history [1 :invoke :read [1 nil]] [1 :ok :read [1 5]]))
+                                  {:max-configs 1000})))
+            "unpruned, the same block exhausts that budget")))
+    (testing "a crashed write that was read stays, and may have happened"
+      (is (true? (valid (history [1 :invoke :read [1 nil]] [1 :ok :read [1 115]])))))
+    (testing "pruning hides no anomaly: a stale read after a later acked write still fails"
+      (is (false? (:valid? (linear/check (history [0 :invoke :write [1 6]] [0 :ok :write [1 6]]
+                                                  [1 :invoke :read [1 nil]] [1 :ok :read [1 5]])
+                                         {:max-configs 1000})))))))
