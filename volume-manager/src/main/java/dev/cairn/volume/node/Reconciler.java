@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +47,8 @@ final class Reconciler implements AutoCloseable {
     });
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Set<Long> transfersInFlight = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Long> nextTransfer = new ConcurrentHashMap<>();
+    private final Map<Long, Long> transferFailureLogged = new ConcurrentHashMap<>();
     private final Set<Long> epochsInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> membershipInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> repairsInFlight = ConcurrentHashMap.newKeySet();
@@ -199,8 +202,9 @@ final class Reconciler implements AutoCloseable {
 
     /**
      * Attachments: whichever replica is primary records a newer attachment epoch in the volume's
-     * log at once (fencing the previous holder), and the attached host, if it holds a replica,
-     * takes the leadership (primary locality).
+     * log at once (fencing the previous holder), then hands the leadership to the attached host if
+     * it holds a replica (primary locality; the host's higher Raft priority would get it there
+     * too, but only after an election).
      */
     private void followAttachment(VolumeRecord volume) {
         if (!volume.hasAttachment()) {
@@ -223,13 +227,26 @@ final class Reconciler implements AutoCloseable {
                 poke();
             });
         }
-        if (host.equals(raft.nodeId()) && !replica.isPrimary() && replica.primary().isPresent() && transfersInFlight.add(id)) {
-            replica.transferLeadership(raft.nodeId(), 3000).whenComplete((v, e) -> {
+        // Only the leader can hand its leadership over (Ratis refuses a transfer asked of a
+        // follower), and only once the new epoch is in the log, so the new host serves at once.
+        // A failed transfer (the host is down or behind) is retried a second later, not in a loop.
+        if (replica.isPrimary() && !host.equals(raft.nodeId()) && volume.getReplicasList().contains(host)
+                && replica.meta().epoch() >= epoch && clock.millis() >= nextTransfer.getOrDefault(id, 0L)
+                && transfersInFlight.add(id)) {
+            replica.transferLeadership(host, 3000).whenComplete((v, e) -> {
                 transfersInFlight.remove(id);
                 if (e != null) {
-                    LOG.info("volume {}: leadership transfer to {} not done yet: {}", volume.getName(), raft.nodeId(), e.getMessage());
+                    nextTransfer.put(id, clock.millis() + 1000);
+                    Long logged = transferFailureLogged.put(id, epoch);
+                    if (logged == null || logged != epoch) {
+                        LOG.info("volume {}: leadership not handed to {} yet (retrying every second): {}",
+                                volume.getName(), host, e.getMessage());
+                    }
+                } else {
+                    nextTransfer.remove(id);
+                    transferFailureLogged.remove(id);
+                    LOG.info("volume {}: leadership handed to {}, its attached host", volume.getName(), host);
                 }
-                poke();
             });
         }
     }
