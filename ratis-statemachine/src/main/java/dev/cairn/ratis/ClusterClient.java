@@ -82,11 +82,31 @@ public final class ClusterClient implements AutoCloseable {
         RaftGroup group = RaftGroup.valueOf(GroupIds.CLUSTER, RaftHost.toRaftPeers(members));
         RaftPeer target = RaftHost.toRaftPeers(List.of(peer)).get(0);
         try (RaftClient admin = newClient(RaftGroup.valueOf(GroupIds.CLUSTER, List.of(target)))) {
-            RaftClientReply reply = admin.getGroupManagementApi(target.getId()).add(group);
+            RaftClientReply reply;
+            try {
+                reply = admin.getGroupManagementApi(target.getId()).add(group);
+            } catch (IOException e) {
+                // The client retries a request whose reply was slow; the retry then finds the group
+                // the first attempt created. That is success, not a reason to fail cluster init.
+                if (alreadyExists(e)) {
+                    return;
+                }
+                throw e;
+            }
             if (!reply.isSuccess() && !String.valueOf(reply.getException()).contains("already exists")) {
                 throw new IOException("node " + peer.id() + " refused to join the cluster group: " + reply.getException());
             }
         }
+    }
+
+    private static boolean alreadyExists(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyExistsException
+                    || String.valueOf(t.getMessage()).contains("already exists")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
