@@ -53,6 +53,7 @@ final class Reconciler implements AutoCloseable {
     private final Set<Long> membershipInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> repairsInFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean registered;
+    private long leadingSinceMs = -1;
 
     private final long repairAfterMs;
 
@@ -115,7 +116,22 @@ final class Reconciler implements AutoCloseable {
             }
         }
         if (raft.clusterLeader().filter(raft.nodeId()::equals).isPresent()) {
-            repair(state);
+            long now = clock.millis();
+            if (leadingSinceMs < 0) {
+                leadingSinceMs = now;
+                LOG.info("leading the cluster group: replicas are repaired once this node has watched heartbeats for {} s",
+                        repairAfterMs / 1000);
+            }
+            // Heartbeat ages in the cluster state only mean something while a leader was there to
+            // record them: after the whole cluster was down (or without a majority), every node
+            // looks silent for as long as the outage lasted, and the first nodes back would
+            // "repair" the others away. A new leader watches for repair-after before it replaces
+            // anything. Found by jepsen/ (crash-all), see docs/jepsen.md.
+            if (now - leadingSinceMs >= repairAfterMs) {
+                repair(state);
+            }
+        } else {
+            leadingSinceMs = -1;
         }
         for (long local : raft.volumeGroups()) {
             // Only drop a replica the cluster state has seen created and no longer lists here: a
