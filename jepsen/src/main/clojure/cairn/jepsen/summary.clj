@@ -31,6 +31,6 @@
             (double (:unavailable-s a 0)) (double (:max-recovery-s a 0)) (:not-recovered a 0))))
 
 (defn -main [& dirs]
-  (println "| run | verdict | ops invoked / ok / fail / info | faults | linearizable | decode | final read (blocks read / acked) | time without an ok op | slowest recovery after a heal | heals not recovered before the next fault |")
+  (println "| run | verdict | ops invoked / ok / fail / info | nemesis ops | linearizable | decode | final read (blocks read / acked) | time without an ok op | slowest recovery after a heal | heals not recovered before the next fault |")
   (println "| --- | --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: |")
   (doseq [d dirs] (println (row d))))
