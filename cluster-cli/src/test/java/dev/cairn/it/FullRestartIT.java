@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster state only count while a cluster leader is there to record them, so the first nodes back
  * must not "repair" the replicas of a node that is a few seconds behind them. Found by jepsen/
  * (crash-all): the replica set moved to nodes without the data, the old replicas were dropped, and
- * the volume read back zeros.
+ * the volume read back zeros. The 1 MiB write (one Raft entry of 1 MiB) also covers a restart
+ * that once failed in Ratis' log reader (`Resetting to invalid mark`) while the appender's byte
+ * limit was 2 MiB.
  */
 @Timeout(600)
 class FullRestartIT {
@@ -38,7 +40,7 @@ class FullRestartIT {
             NodeProcess late = byId(cluster, ordered.get(2));
             assertEquals(200, cluster.attach("fr", primary.id, false).status());
             cluster.awaitServedBy("fr", primary, Duration.ofSeconds(60));
-            FailoverIT.check(NbdTools.qemuIo(NbdTools.uri(primary, "fr"), List.of("write -P 9 0 64k", "write -P 10 4M 64k")));
+            FailoverIT.check(NbdTools.qemuIo(NbdTools.uri(primary, "fr"), List.of("write -P 9 0 1M", "write -P 10 4M 256k")));
 
             cluster.nodes.forEach(NodeProcess::kill9);
             Thread.sleep(15_000);
@@ -59,7 +61,7 @@ class FullRestartIT {
                 assertFalse(log.contains("removing the local replica"), n.id + " dropped its replica");
             }
             cluster.awaitServedBy("fr", primary, Duration.ofSeconds(90));
-            FailoverIT.check(NbdTools.qemuIo(NbdTools.uri(primary, "fr"), List.of("read -P 9 0 64k", "read -P 10 4M 64k")));
+            FailoverIT.check(NbdTools.qemuIo(NbdTools.uri(primary, "fr"), List.of("read -P 9 0 1M", "read -P 10 4M 256k")));
         }
     }
 

@@ -22,12 +22,15 @@ final class RaftProps {
         String[] hostPort = splitAddress(config.raftAddress());
         GrpcConfigKeys.Server.setHost(p, hostPort[0]);
         GrpcConfigKeys.Server.setPort(p, Integer.parseInt(hostPort[1]));
-        // Entries carry up to 1 MiB of blocks. The appender batches up to 2 MiB per append; the
-        // log's write buffer (one per group) must hold a whole batch.
+        // Entries carry up to 1 MiB of blocks. The appender's byte limit is also the largest entry
+        // the log reader accepts when a node restarts, and its end-of-log check can overrun its
+        // mark for entries above half of it: keep it at 4 MiB, well above twice the largest entry
+        // (at 2 MiB a node could not restart after 1 MiB writes). The write buffer (one per group)
+        // must hold limit + 8 bytes.
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));
-        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("4MB"));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
-        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("2MB"));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("4MB"));
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
         // Reads must never be stale: confirm leadership (read index), by lease when it is valid.
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
