@@ -27,7 +27,7 @@
         :else (let [inv (open (:process e))]
                 (recur more (dissoc open (:process e))
                        (if inv
-                         (conj out {:f (:f e) :type (:type e) :time (:time inv)
+                         (conj out {:f (:f e) :type (:type e) :time (:time inv) :final? (:final? inv)
                                     :latency-ms (max 0.01 (/ (- (:time e) (:time inv)) 1e6))})
                          out)))))))
 
@@ -44,7 +44,8 @@
         lo (Math/log10 0.1), hi (Math/log10 (* 2 max-lat))
         y-lat (fn [ms] (+ top (* lh (- 1 (/ (- (Math/log10 (max 0.1 ms)) lo) (- hi lo))))))
         t2 (+ top lh gap)
-        buckets (frequencies (for [o ops :when (= :ok (:type o))] [(:f o) (long (/ (:time o) 1e9))]))
+        ;; the final reads (after the workload) would dwarf the workload's rate: not counted
+        buckets (frequencies (for [o ops :when (and (= :ok (:type o)) (not (:final? o)))] [(:f o) (long (/ (:time o) 1e9))]))
         max-rate (max 1 (reduce max 0 (vals buckets)))
         y-rate (fn [r] (+ t2 (* th (- 1 (/ r max-rate)))))
         windows (availability/windows history)
