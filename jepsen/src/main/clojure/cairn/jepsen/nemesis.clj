@@ -75,6 +75,14 @@
       {:moved nil :why "no live replica"}
       (attach! test (rand-nth targets)))))
 
+(defn- start-dead!
+  "Starts every node that is not running (the end of a kill or a crash-all)."
+  [test]
+  (let [d (:db test)
+        dead (remove #(db/alive? d %) (:nodes test))]
+    (doseq [n dead] (db/start-node! d n))
+    {:started (vec dead)}))
+
 (defn- pick-target [test]
   (let [h (holder test)]
     (if (and h (< (rand) 0.5)) h (rand-nth (:nodes test)))))
@@ -137,9 +145,7 @@
                         primary? (= t (holder test))]
                     (db/kill-node! d t)
                     (cond-> {:killed t :primary primary?} primary? (assoc :failover (fail-over! test t))))
-            :restart (let [dead (remove #(db/alive? d %) (:nodes test))]
-                       (doseq [n dead] (db/start-node! d n))
-                       {:started (vec dead)})
+            :restart (start-dead! test)
             :pause (let [t (pick-target test)
                          primary? (= t (holder test))]
                      (db/pause-node! d t)
@@ -163,9 +169,7 @@
                             {:loss 0.2})
             :stop-loss (do (doseq [n (:nodes test)] (ipt! n "-F" "cj-loss")) :healed)
             :crash-all (do (doseq [n (:nodes test)] (db/kill-node! d n)) {:killed (:nodes test)})
-            :restart-all (let [dead (remove #(db/alive? d %) (:nodes test))]
-                           (doseq [n dead] (db/start-node! d n))
-                           {:started (vec dead)})
+            :restart-all (start-dead! test)
             :move-primary (let [h (holder test)
                                 targets (live-replicas test (view test) h)]
                             (if (empty? targets)

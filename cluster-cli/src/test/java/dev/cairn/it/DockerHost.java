@@ -1,13 +1,8 @@
 package dev.cairn.it;
 
-import java.io.ByteArrayOutputStream;
+import dev.cairn.plugin.UnixHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,21 +128,8 @@ final class DockerHost implements AutoCloseable {
 
     /** One raw plugin call on the socket, as dockerd would send it; returns the reply body. */
     String call(String method, String json) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(pluginSocket));
-            byte[] body = json.getBytes(StandardCharsets.UTF_8);
-            ch.write(ByteBuffer.wrap(("POST /" + method + " HTTP/1.0\r\nHost:\r\nContent-Length: " + body.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII)));
-            ch.write(ByteBuffer.wrap(body));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(8192);
-            while (ch.read(buf) > 0) {
-                out.write(buf.array(), 0, buf.position());
-                buf.clear();
-            }
-            String resp = out.toString(StandardCharsets.UTF_8);
-            int end = resp.indexOf("\r\n\r\n");
-            return end < 0 ? resp : resp.substring(end + 4);
+        try {
+            return UnixHttp.exchange(pluginSocket, "POST", "/" + method, json).body();
         } catch (IOException e) {
             return "(no answer: " + e.getMessage() + ")";
         }

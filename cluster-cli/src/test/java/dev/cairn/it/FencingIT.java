@@ -33,7 +33,7 @@ class FencingIT {
             String other = cluster.nodes.stream().map(n -> n.id)
                     .filter(id -> created.get("replicaSet").findValuesAsText("node").stream().noneMatch(id::equals)).findFirst().orElseThrow();
             assertEquals(200, cluster.attach("fence", holder, false).status());
-            NodeProcess primary = cluster.nodes.stream().filter(n -> n.id.equals(holder)).findFirst().orElseThrow();
+            NodeProcess primary = cluster.node(holder);
             cluster.awaitServedBy("fence", primary, Duration.ofSeconds(60));
 
             byte[] before = new byte[4096];

@@ -36,8 +36,8 @@ class FullRestartIT {
             JsonNode created = cluster.createVolume("fr", "16M", 3);
             Set<String> replicas = new HashSet<>(created.get("replicaSet").findValuesAsText("node"));
             List<String> ordered = created.get("replicaSet").findValuesAsText("node");
-            NodeProcess primary = byId(cluster, ordered.get(0));
-            NodeProcess late = byId(cluster, ordered.get(2));
+            NodeProcess primary = cluster.node(ordered.get(0));
+            NodeProcess late = cluster.node(ordered.get(2));
             assertEquals(200, cluster.attach("fr", primary.id, false).status());
             cluster.awaitServedBy("fr", primary, Duration.ofSeconds(60));
             FailoverIT.check(NbdTools.qemuIo(NbdTools.uri(primary, "fr"), List.of("write -P 9 0 1M", "write -P 10 4M 256k")));
@@ -63,9 +63,5 @@ class FullRestartIT {
             cluster.awaitServedBy("fr", primary, Duration.ofSeconds(90));
             FailoverIT.check(NbdTools.qemuIo(NbdTools.uri(primary, "fr"), List.of("read -P 9 0 1M", "read -P 10 4M 256k")));
         }
-    }
-
-    private static NodeProcess byId(TestCluster cluster, String id) {
-        return cluster.nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow();
     }
 }

@@ -30,8 +30,8 @@ class ReReplicationIT {
             cluster.start();
             JsonNode created = cluster.createVolume("rr", "32M", 3);
             List<String> replicas = created.get("replicaSet").findValuesAsText("node");
-            NodeProcess primary = cluster.nodes.stream().filter(n -> n.id.equals(replicas.get(0))).findFirst().orElseThrow();
-            NodeProcess victim = cluster.nodes.stream().filter(n -> n.id.equals(replicas.get(2))).findFirst().orElseThrow();
+            NodeProcess primary = cluster.node(replicas.get(0));
+            NodeProcess victim = cluster.node(replicas.get(2));
             NodeProcess spare = cluster.nodes.stream().filter(n -> !replicas.contains(n.id)).findFirst().orElseThrow();
             assertEquals(200, cluster.attach("rr", primary.id, false).status());
             cluster.awaitServedBy("rr", primary, Duration.ofSeconds(60));

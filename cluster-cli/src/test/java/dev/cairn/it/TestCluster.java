@@ -27,6 +27,10 @@ final class TestCluster implements AutoCloseable {
         return nodes.get(oneBased - 1);
     }
 
+    NodeProcess node(String id) {
+        return nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow();
+    }
+
     /** Starts every node and forms the cluster from node 1 with all of them as voters. */
     TestCluster start() {
         nodes.forEach(NodeProcess::start);

@@ -1,13 +1,7 @@
 package dev.cairn.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Optional;
@@ -44,23 +38,12 @@ final class DockerEngine {
         }
     }
 
-    /** A plain HTTP/1.0 GET (no chunking, the server closes); returns the body. */
+    /** The body of a GET, or an error naming Docker's answer. */
     private String get(String path) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.0\r\nHost: docker\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(16384);
-            while (ch.read(buf) > 0) {
-                out.write(buf.array(), 0, buf.position());
-                buf.clear();
-            }
-            String resp = out.toString(StandardCharsets.UTF_8);
-            int end = resp.indexOf("\r\n\r\n");
-            if (!resp.startsWith("HTTP/1.") || end < 0 || !resp.substring(0, resp.indexOf('\r')).contains(" 200 ")) {
-                throw new IOException("unexpected answer from Docker: " + resp.lines().findFirst().orElse(""));
-            }
-            return resp.substring(end + 4);
+        UnixHttp.Answer answer = UnixHttp.exchange(socket, "GET", path, null);
+        if (!answer.ok()) {
+            throw new IOException("unexpected answer from Docker: " + answer.statusLine());
         }
+        return answer.body();
     }
 }

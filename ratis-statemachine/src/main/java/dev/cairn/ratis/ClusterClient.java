@@ -93,7 +93,7 @@ public final class ClusterClient implements AutoCloseable {
                 }
                 throw e;
             }
-            if (!reply.isSuccess() && !String.valueOf(reply.getException()).contains("already exists")) {
+            if (!reply.isSuccess() && !alreadyExists(reply.getException())) {
                 throw new IOException("node " + peer.id() + " refused to join the cluster group: " + reply.getException());
             }
         }

@@ -53,11 +53,15 @@ final class LocalExports implements ExportRegistry {
      * the primary). A host without a replica is served by the primary over the network.
      */
     private boolean exportableHere(VolumeRecord volume) {
-        if (!volume.hasAttachment()) {
-            return true;
+        return attachedReplicaHost(volume).map(raft.nodeId()::equals).orElse(true);
+    }
+
+    /** The host a volume is attached to, if that host holds a replica: the only one exporting it. */
+    static Optional<String> attachedReplicaHost(VolumeRecord volume) {
+        if (!volume.hasAttachment() || !volume.getReplicasList().contains(volume.getAttachment().getHost())) {
+            return Optional.empty();
         }
-        String host = volume.getAttachment().getHost();
-        return host.equals(raft.nodeId()) || !volume.getReplicasList().contains(host);
+        return Optional.of(volume.getAttachment().getHost());
     }
 
     /**

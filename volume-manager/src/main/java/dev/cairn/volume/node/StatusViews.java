@@ -95,8 +95,7 @@ final class StatusViews {
                 : null;
         // Where a client should connect: a volume attached to a replica host is exported there and
         // nowhere else (LocalExports), even while the Raft leadership is still on its way to it.
-        Optional<String> server = volume.hasAttachment() && volume.getReplicasList().contains(volume.getAttachment().getHost())
-                ? Optional.of(volume.getAttachment().getHost()) : primary;
+        Optional<String> server = LocalExports.attachedReplicaHost(volume).or(() -> primary);
         String nbd = server.flatMap(p -> ClusterView.node(state, p))
                 .map(n -> "nbd://" + n.getNbdAddress() + "/" + volume.getName()).orElse(null);
         return new VolumeInfo(volume.getName(), volume.getId(), volume.getSizeBytes(), volume.getBlockSize(),
