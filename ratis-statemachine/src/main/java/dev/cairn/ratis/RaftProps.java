@@ -12,6 +12,8 @@ import org.apache.ratis.util.TimeDuration;
 final class RaftProps {
     /** Largest block payload in one log entry; larger writes are split by the caller. */
     static final int MAX_ENTRY_PAYLOAD = 1 << 20;
+    private static final String OVERRIDE_PREFIX = "cairn.raft.";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftProps.class);
 
     private RaftProps() {
     }
@@ -46,7 +48,24 @@ final class RaftProps {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.snapshotEveryEntries() / 4)));
         // Our primaries submit with unique call ids and never retry them: keep the cache short.
         RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+        overrides(p);
         return p;
+    }
+
+    /**
+     * For measurements only (bench/run A/B runs): {@code -Dcairn.raft.<ratis key>=<value>} sets a
+     * Ratis property after Cairn's own choices. Logged loudly, since a wrong key can trade away
+     * durability (e.g. raft.server.log.unsafe-flush.enabled).
+     */
+    private static void overrides(RaftProperties p) {
+        for (String key : new java.util.TreeSet<>(System.getProperties().stringPropertyNames())) {
+            if (key.startsWith(OVERRIDE_PREFIX)) {
+                String ratisKey = key.substring(OVERRIDE_PREFIX.length());
+                p.set(ratisKey, System.getProperty(key));
+                LOG.warn("Ratis property {} = {} set from the command line (for measurements, not production)",
+                        ratisKey, System.getProperty(key));
+            }
+        }
     }
 
     static String[] splitAddress(String address) {

@@ -1,8 +1,8 @@
 package dev.cairn.ratis;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cairn.chunkstore.ChunkStoreException;
 import dev.cairn.ratis.proto.FlushBarrier;
-import dev.cairn.ratis.proto.ReadBlocks;
 import dev.cairn.ratis.proto.SetEpoch;
 import dev.cairn.ratis.proto.VolumeCommand;
 import dev.cairn.ratis.proto.VolumeError;
@@ -34,14 +34,28 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * entry is committed by a majority and applied here.
  */
 public final class VolumeReplica {
+    /**
+     * Entries of block writes in the log at once per volume; writes arriving meanwhile are gathered
+     * into the next entry (see {@link WriteBatcher}). Measured in docs/benchmarks.md.
+     */
+    static final int WRITE_ENTRIES_IN_FLIGHT = Integer.getInteger("cairn.write.entriesInFlight", 4);
+    private static final byte[] STATUS_QUERY = VolumeQuery.newBuilder()
+            .setStatus(dev.cairn.ratis.proto.VolumeStatusQuery.getDefaultInstance()).build().toByteArray();
+
     private final RaftHost host;
     private final RaftServer.Division division;
     private final VolumeStateMachine stateMachine;
+    private final WriteBatcher writes;
+    private final ReadBarrier reads;
 
     VolumeReplica(RaftHost host, RaftServer.Division division) {
         this.host = host;
         this.division = division;
         this.stateMachine = (VolumeStateMachine) division.getStateMachine();
+        this.writes = new WriteBatcher((epoch, batch) -> command(batch.size() == 1
+                ? VolumeEntries.write(epoch, batch.get(0).offset(), batch.get(0).data())
+                : VolumeEntries.writeExtents(epoch, batch)), WRITE_ENTRIES_IN_FLIGHT, RaftProps.MAX_ENTRY_PAYLOAD);
+        this.reads = new ReadBarrier(this::confirmLeadership);
     }
 
     public VolumeLayout layout() {
@@ -73,10 +87,7 @@ public final class VolumeReplica {
         if (outside != null) {
             return outside;
         }
-        if (data.remaining() > RaftProps.MAX_ENTRY_PAYLOAD) {
-            throw new IllegalArgumentException("one write carries at most " + RaftProps.MAX_ENTRY_PAYLOAD + " bytes");
-        }
-        return command(VolumeEntries.write(epoch, offset, data)).thenApply(r -> null);
+        return writes.write(epoch, offset, data);
     }
 
     public CompletableFuture<Void> zero(long epoch, long offset, long length, boolean trim) {
@@ -101,15 +112,29 @@ public final class VolumeReplica {
         return command(cmd.toByteArray()).thenApply(VolumeReply::getEpoch);
     }
 
-    /** A linearizable read: served here only while this replica is the confirmed leader. */
+    /**
+     * A linearizable read, served from this replica's own store once Ratis has confirmed, after the
+     * read arrived, that this replica leads the group (by its leader lease, else a heartbeat round)
+     * and has applied everything committed before. Reads that arrive together share one
+     * confirmation ({@link ReadBarrier}).
+     */
     public CompletableFuture<ByteBuffer> read(long offset, int length) {
         CompletableFuture<ByteBuffer> outside = checkRange(offset, length);
         if (outside != null) {
             return outside;
         }
-        byte[] query = VolumeQuery.newBuilder().setRead(ReadBlocks.newBuilder().setOffset(offset).setLength(length)).build().toByteArray();
-        return submit(query, RaftClientRequest.readRequestType())
-                .thenApply(reply -> reply.getMessage().getContent().asReadOnlyByteBuffer());
+        return reads.await().thenApply(confirmed -> {
+            try {
+                return stateMachine.readLocal(offset, length);
+            } catch (ChunkStoreException e) {
+                throw new VolumeIOException(VolumeIOException.Kind.IO, e.getMessage(), e);
+            }
+        });
+    }
+
+    /** A read-only query through Ratis' linearizable read path; completes once this replica may serve reads. */
+    private CompletableFuture<?> confirmLeadership() {
+        return submit(STATUS_QUERY, RaftClientRequest.readRequestType());
     }
 
     /** Asks the group to make {@code nodeId} its leader (primary locality after an attach). */

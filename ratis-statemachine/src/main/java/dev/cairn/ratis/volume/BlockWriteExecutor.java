@@ -4,11 +4,15 @@ import com.google.protobuf.ByteString;
 import dev.cairn.chunkstore.AppliedIndex;
 import dev.cairn.chunkstore.ChunkStore;
 import dev.cairn.chunkstore.VolumeBatch;
+import dev.cairn.ratis.proto.Extent;
 import dev.cairn.ratis.proto.VolumeError;
 import dev.cairn.ratis.proto.VolumeReply;
 import dev.cairn.ratis.proto.WriteBlocks;
+import dev.cairn.ratis.proto.WriteExtents;
 import dev.cairn.ratis.proto.ZeroRange;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Turns block writes and zero ranges into one chunk-store batch each. Writes need not be block
@@ -29,13 +33,42 @@ final class BlockWriteExecutor {
         if (refused != null) {
             return refused;
         }
-        ByteString data = cmd.getData();
-        long offset = cmd.getOffset();
-        if (!layout.contains(offset, data.size())) {
-            return outOfRange(offset, data.size());
+        if (!layout.contains(cmd.getOffset(), cmd.getData().size())) {
+            return outOfRange(cmd.getOffset(), cmd.getData().size());
         }
-        int bs = layout.blockSize();
         VolumeBatch batch = new VolumeBatch(layout.volumeId(), at);
+        put(batch, cmd.getOffset(), cmd.getData(), null);
+        store.apply(batch);
+        return ok(meta);
+    }
+
+    /**
+     * Writes gathered into one entry: one store batch, extents in order. Every range is checked
+     * before anything is written, so an entry is applied wholly or not at all.
+     */
+    VolumeReply write(WriteExtents cmd, VolumeMeta meta, AppliedIndex at) {
+        VolumeReply refused = EpochCheck.refuse(cmd.getEpoch(), meta);
+        if (refused != null) {
+            return refused;
+        }
+        for (Extent extent : cmd.getExtentsList()) {
+            if (!layout.contains(extent.getOffset(), extent.getData().size())) {
+                return outOfRange(extent.getOffset(), extent.getData().size());
+            }
+        }
+        VolumeBatch batch = new VolumeBatch(layout.volumeId(), at);
+        // A partly covered block merges with what an earlier extent of this entry put there.
+        Map<Long, ByteBuffer> written = cmd.getExtentsCount() > 1 ? new HashMap<>() : null;
+        for (Extent extent : cmd.getExtentsList()) {
+            put(batch, extent.getOffset(), extent.getData(), written);
+        }
+        store.apply(batch);
+        return ok(meta);
+    }
+
+    /** Adds the blocks [offset, offset + data) to the batch; {@code written} (if any) tracks them for later merges. */
+    private void put(VolumeBatch batch, long offset, ByteString data, Map<Long, ByteBuffer> written) {
+        int bs = layout.blockSize();
         long end = offset + data.size();
         long pos = offset;
         while (pos < end) {
@@ -43,17 +76,27 @@ final class BlockWriteExecutor {
             int inBlock = (int) (pos % bs);
             int n = (int) Math.min(bs - inBlock, end - pos);
             ByteString piece = data.substring((int) (pos - offset), (int) (pos - offset) + n);
+            ByteBuffer blockData;
             if (n == bs) {
-                batch.put(block, piece.asReadOnlyByteBuffer());
+                blockData = piece.asReadOnlyByteBuffer();
             } else {
-                ByteBuffer merged = readBlock(block);
+                ByteBuffer earlier = written == null ? null : written.get(block);
+                ByteBuffer merged = earlier != null ? copyOf(earlier) : readBlock(block);
                 piece.copyTo(merged.position(inBlock));
-                batch.put(block, merged.clear());
+                blockData = merged.clear();
+            }
+            batch.put(block, blockData);
+            if (written != null) {
+                written.put(block, blockData);
             }
             pos += n;
         }
-        store.apply(batch);
-        return ok(meta);
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer block) {
+        ByteBuffer copy = ByteBuffer.allocate(block.remaining());
+        copy.put(block.duplicate());
+        return copy.clear();
     }
 
     VolumeReply zero(ZeroRange cmd, VolumeMeta meta, AppliedIndex at) {

@@ -152,6 +152,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     private VolumeReply apply(VolumeCommand command, AppliedIndex at) {
         return switch (command.getCommandCase()) {
             case WRITE -> writer.write(command.getWrite(), meta, at);
+            case WRITE_EXTENTS -> writer.write(command.getWriteExtents(), meta, at);
             case ZERO -> writer.zero(command.getZero(), meta, at);
             case FLUSH -> {
                 VolumeReply refused = EpochCheck.refuse(command.getFlush().getEpoch(), meta);
@@ -187,6 +188,14 @@ public final class VolumeStateMachine extends BaseStateMachine {
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Reads this replica's store as it is now, without asking Ratis. Linearizable only once the
+     * caller has confirmed leadership and the applied index after the read arrived (VolumeReplica).
+     */
+    public ByteBuffer readLocal(long offset, int length) {
+        return reader.read(offset, length);
     }
 
     /** A successful read answers with the raw bytes, no envelope, to save a copy on the hot path. */
