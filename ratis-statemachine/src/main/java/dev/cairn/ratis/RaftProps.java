@@ -12,6 +12,8 @@ import org.apache.ratis.util.TimeDuration;
 final class RaftProps {
     /** Largest block payload in one log entry; larger writes are split by the caller. */
     static final int MAX_ENTRY_PAYLOAD = 1 << 20;
+    /** Log entries kept behind a snapshot when the log is purged (at most a quarter of the snapshot interval). */
+    static final long PURGE_PRESERVES_ENTRIES = 10_000;
     private static final String OVERRIDE_PREFIX = "cairn.raft.";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftProps.class);
 
@@ -45,6 +47,12 @@ final class RaftProps {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEveryEntries());
         RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.max(1, config.snapshotEveryEntries() / 2));
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        // A replica a little behind (it missed the last entries before a restart) catches up from
+        // the log, not from a snapshot of the whole volume.
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(PURGE_PRESERVES_ENTRIES, config.snapshotEveryEntries() / 4));
+        // No snapshot when a node stops: a volume snapshot is an export of every block (minutes for
+        // a large volume), and a restart does not need one (the store resumes at its applied index).
+        RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.snapshotEveryEntries() / 4)));
         // Our primaries submit with unique call ids and never retry them: keep the cache short.
         RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
