@@ -43,6 +43,9 @@ public final class RaftHost implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ClusterClient clusterClient;
+    /** Hands finished Raft requests of the volumes back to Cairn, off Ratis' own threads. */
+    private final java.util.concurrent.ExecutorService volumeIo = java.util.concurrent.Executors.newFixedThreadPool(2,
+            Thread.ofPlatform().daemon().name("volume-io-", 0).factory());
 
     private RaftHost(RaftHostConfig config, ChunkStore store) throws IOException {
         this.config = config;
@@ -252,6 +255,17 @@ public final class RaftHost implements AutoCloseable {
         }
     }
 
+    /** After close, runs the task on the caller: Ratis is stopped then, so nothing can deadlock. */
+    java.util.concurrent.Executor volumeIo() {
+        return task -> {
+            try {
+                volumeIo.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                task.run();
+            }
+        };
+    }
+
     @Override
     public void close() {
         clusterClient.close();
@@ -259,6 +273,8 @@ public final class RaftHost implements AutoCloseable {
             server.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            volumeIo.shutdown();
         }
     }
 }

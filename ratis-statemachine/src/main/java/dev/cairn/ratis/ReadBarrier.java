@@ -1,6 +1,7 @@
 package dev.cairn.ratis;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -12,11 +13,19 @@ import java.util.function.Supplier;
  */
 final class ReadBarrier {
     private final Supplier<CompletableFuture<?>> confirmation;
+    private final Executor executor;
     private CompletableFuture<Void> running;
     private CompletableFuture<Void> next;
 
-    ReadBarrier(Supplier<CompletableFuture<?>> confirmation) {
+    /**
+     * @param executor where a finished confirmation releases its reads and starts the next one:
+     *                 never the thread that completed it, which inside Ratis may hold a lock the
+     *                 next confirmation needs (Ratis completes read-index futures under its
+     *                 read queue's monitor, on the apply thread)
+     */
+    ReadBarrier(Supplier<CompletableFuture<?>> confirmation, Executor executor) {
         this.confirmation = confirmation;
+        this.executor = executor;
     }
 
     /** Completes when a confirmation that started after this call has succeeded; fails with it. */
@@ -43,7 +52,7 @@ final class ReadBarrier {
         } catch (RuntimeException e) {
             confirmed = CompletableFuture.failedFuture(e);
         }
-        confirmed.whenComplete((r, error) -> {
+        confirmed.whenCompleteAsync((r, error) -> {
             CompletableFuture<Void> following;
             synchronized (this) {
                 following = next;
@@ -58,6 +67,6 @@ final class ReadBarrier {
             } else {
                 waiters.complete(null);
             }
-        });
+        }, executor);
     }
 }

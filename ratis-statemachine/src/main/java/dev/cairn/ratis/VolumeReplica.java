@@ -54,8 +54,9 @@ public final class VolumeReplica {
         this.stateMachine = (VolumeStateMachine) division.getStateMachine();
         this.writes = new WriteBatcher((epoch, batch) -> command(batch.size() == 1
                 ? VolumeEntries.write(epoch, batch.get(0).offset(), batch.get(0).data())
-                : VolumeEntries.writeExtents(epoch, batch)), WRITE_ENTRIES_IN_FLIGHT, RaftProps.MAX_ENTRY_PAYLOAD);
-        this.reads = new ReadBarrier(this::confirmLeadership);
+                : VolumeEntries.writeExtents(epoch, batch)), WRITE_ENTRIES_IN_FLIGHT, RaftProps.MAX_ENTRY_PAYLOAD,
+                host.volumeIo());
+        this.reads = new ReadBarrier(this::confirmLeadership, host.volumeIo());
     }
 
     public VolumeLayout layout() {

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 
 /**
@@ -30,15 +31,22 @@ final class WriteBatcher {
     private final int maxInFlight;
     private final int maxEntryBytes;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final Executor executor;
     private int inFlight;
 
-    WriteBatcher(Submitter submitter, int maxInFlight, int maxEntryBytes) {
+    /**
+     * @param executor where a completed entry releases its writers and sends the next entry: never
+     *                 the thread that completed it (Ratis' apply thread, which must not wait on
+     *                 Ratis' own client executor)
+     */
+    WriteBatcher(Submitter submitter, int maxInFlight, int maxEntryBytes, Executor executor) {
         if (maxInFlight < 1 || maxEntryBytes < 1) {
             throw new IllegalArgumentException("maxInFlight and maxEntryBytes must be positive");
         }
         this.submitter = submitter;
         this.maxInFlight = maxInFlight;
         this.maxEntryBytes = maxEntryBytes;
+        this.executor = executor;
     }
 
     /**
@@ -75,7 +83,7 @@ final class WriteBatcher {
         } catch (RuntimeException e) {
             applied = CompletableFuture.failedFuture(e);
         }
-        applied.whenComplete((r, error) -> {
+        applied.whenCompleteAsync((r, error) -> {
             synchronized (this) {
                 inFlight--;
             }
@@ -87,7 +95,7 @@ final class WriteBatcher {
                     w.complete(null);
                 }
             }
-        });
+        }, executor);
     }
 
     /** Sends what queued up, as entries of up to maxEntryBytes, while there is room in the log. */

@@ -17,7 +17,7 @@ class ReadBarrierTest {
         CompletableFuture<Object> c = new CompletableFuture<>();
         confirmations.add(c);
         return c;
-    });
+    }, Runnable::run);
 
     @Test
     void aReadArrivingDuringAConfirmationWaitsForTheNextOne() {
@@ -60,7 +60,7 @@ class ReadBarrierTest {
                 throw new IllegalStateException("server closed");
             }
             return CompletableFuture.completedFuture(null);
-        });
+        }, Runnable::run);
         assertTrue(throwing.await().isCompletedExceptionally());
         fail[0] = false;
         CompletableFuture<Void> again = throwing.await();

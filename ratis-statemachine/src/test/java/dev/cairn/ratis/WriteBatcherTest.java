@@ -29,7 +29,7 @@ class WriteBatcherTest {
             Entry e = new Entry(epoch, List.copyOf(writes), new CompletableFuture<>());
             entries.add(e);
             return e.applied();
-        }, maxInFlight, maxEntryBytes);
+        }, maxInFlight, maxEntryBytes, Runnable::run);
     }
 
     private static ByteBuffer bytes(int n, int seed) {
@@ -120,7 +120,7 @@ class WriteBatcherTest {
     void aSubmitterThatThrowsFailsTheWriteAndFreesItsSlot() {
         WriteBatcher b = new WriteBatcher((epoch, writes) -> {
             throw new IllegalStateException("closed");
-        }, 1, 1 << 20);
+        }, 1, 1 << 20, Runnable::run);
         CompletableFuture<Void> w = b.write(1, 0, bytes(512, 1));
         assertTrue(w.isCompletedExceptionally());
         assertEquals(0, b.inFlight());

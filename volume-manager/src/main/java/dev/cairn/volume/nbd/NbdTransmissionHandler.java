@@ -27,6 +27,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private int inFlight;
     private long inFlightBytes;
     private boolean disconnecting;
+    private boolean flushScheduled;
     private ChannelHandlerContext ctx;
 
     NbdTransmissionHandler(BlockDevice device, NbdServerConfig config, NbdMetrics metrics) {
@@ -157,10 +158,22 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (data == null) {
-            ctx.writeAndFlush(header);
-        } else {
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(header, data));
+        ctx.write(data == null ? header : Unpooled.wrappedBuffer(header, data), ctx.voidPromise());
+        scheduleFlush();
+    }
+
+    /**
+     * Replies are flushed once per batch: the flush runs after the tasks already queued on the event
+     * loop, so replies completed together (one Raft entry acknowledges many writes) leave in one
+     * write to the socket instead of one system call each.
+     */
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(() -> {
+                flushScheduled = false;
+                ctx.flush();
+            });
         }
     }
 
