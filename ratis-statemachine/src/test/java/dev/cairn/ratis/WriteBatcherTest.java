@@ -69,6 +69,26 @@ class WriteBatcherTest {
     }
 
     @Test
+    void smallWritesWaitForTheLogToEmptyWhileLargeOnesOverlap() {
+        WriteBatcher b = batcher(4, 16_384);
+        b.write(1, 0, bytes(4096, 1));
+        b.write(1, 4096, bytes(4096, 2));
+        b.write(1, 8192, bytes(2048, 3));
+        assertEquals(1, entries.size(), "small writes queue behind the entry in the log");
+        b.write(1, 65536, bytes(8192, 4));
+        assertEquals(2, entries.size(), "half an entry's bytes queued: out while the first is in the log");
+        assertArrayEquals(new long[] {4096, 8192, 65536}, entries.get(1).offsets());
+        b.write(1, 131072, bytes(16_384, 5));
+        b.write(1, 147456, bytes(16_384, 6));
+        assertEquals(4, entries.size(), "large writes go out alone, up to maxInFlight entries");
+        b.write(1, 163840, bytes(16_384, 7));
+        assertEquals(4, entries.size(), "the fifth waits");
+        entries.get(0).applied().complete(null);
+        assertEquals(5, entries.size());
+        assertArrayEquals(new long[] {163840}, entries.get(4).offsets());
+    }
+
+    @Test
     void queuedWritesAreCopiedSoTheCallerMayReuseItsBuffer() {
         WriteBatcher b = batcher(1, 1 << 20);
         b.write(1, 0, bytes(16, 1));
