@@ -83,18 +83,7 @@ public final class RocksChunkStore implements ChunkStore {
                 .setLevelCompactionDynamicLevelBytes(true)
                 .setAvoidFlushDuringShutdown(false)
                 .setCompressionType(opts.compression() ? CompressionType.LZ4_COMPRESSION : CompressionType.NO_COMPRESSION)
-                .setBottommostCompressionType(opts.compression() ? CompressionType.ZSTD_COMPRESSION : CompressionType.NO_COMPRESSION)
-                // Key-value separation (integrated BlobDB): block values go to blob files when a
-                // memtable is flushed and stay there; compactions move only keys and references, so
-                // a block is written to disk once instead of once per LSM level. Overwritten blocks
-                // are reclaimed by relocating the live ones out of the oldest blob files.
-                .setEnableBlobFiles(true)
-                .setMinBlobSize(blockSize / 2)
-                .setBlobFileSize(256L << 20)
-                .setBlobCompressionType(opts.compression() ? CompressionType.LZ4_COMPRESSION : CompressionType.NO_COMPRESSION)
-                .setEnableBlobGarbageCollection(true)
-                .setBlobGarbageCollectionAgeCutoff(0.25)
-                .setBlobGarbageCollectionForceThreshold(0.5);
+                .setBottommostCompressionType(opts.compression() ? CompressionType.ZSTD_COMPRESSION : CompressionType.NO_COMPRESSION);
         options = handles.scope(o);
         unloggedWrites = handles.scope(new WriteOptions().setDisableWAL(true));
         syncedWrites = handles.scope(new WriteOptions().setSync(true));
