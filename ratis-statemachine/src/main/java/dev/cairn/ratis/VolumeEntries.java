@@ -4,7 +4,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import dev.cairn.ratis.proto.Extent;
 import dev.cairn.ratis.proto.VolumeCommand;
-import dev.cairn.ratis.proto.WriteBlocks;
 import dev.cairn.ratis.proto.WriteExtents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,9 +11,9 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Encodes the hot-path volume entries straight into one array, copying each block payload once.
- * The bytes are exactly what {@link VolumeCommand} with a {@link WriteBlocks} or
- * {@link WriteExtents} would produce.
+ * Encodes the hot-path volume entry straight into one array, copying each block payload once: the
+ * bytes of a {@link VolumeCommand} with a {@link WriteExtents}, one extent for a lone write.
+ * ({@link dev.cairn.ratis.proto.WriteBlocks} entries are still applied, for logs written before.)
  */
 final class VolumeEntries {
     private VolumeEntries() {
@@ -22,31 +21,6 @@ final class VolumeEntries {
 
     /** One write at a byte offset. */
     record Write(long offset, ByteBuffer data) {
-    }
-
-    static byte[] write(long epoch, long offset, ByteBuffer data) {
-        int length = data.remaining();
-        int inner = CodedOutputStream.computeUInt64Size(WriteBlocks.EPOCH_FIELD_NUMBER, epoch)
-                + CodedOutputStream.computeUInt64Size(WriteBlocks.OFFSET_FIELD_NUMBER, offset)
-                + CodedOutputStream.computeTagSize(WriteBlocks.DATA_FIELD_NUMBER)
-                + CodedOutputStream.computeUInt32SizeNoTag(length) + length;
-        int total = CodedOutputStream.computeTagSize(VolumeCommand.WRITE_FIELD_NUMBER)
-                + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner;
-        byte[] out = new byte[total];
-        CodedOutputStream cos = CodedOutputStream.newInstance(out);
-        try {
-            cos.writeTag(VolumeCommand.WRITE_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            cos.writeUInt32NoTag(inner);
-            cos.writeUInt64(WriteBlocks.EPOCH_FIELD_NUMBER, epoch);
-            cos.writeUInt64(WriteBlocks.OFFSET_FIELD_NUMBER, offset);
-            cos.writeTag(WriteBlocks.DATA_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            cos.writeUInt32NoTag(length);
-            cos.writeRawBytes(data.duplicate());
-            cos.checkNoSpaceLeft();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
     }
 
     /** Several writes, applied in this order, as one entry. */

@@ -52,9 +52,8 @@ public final class VolumeReplica {
         this.host = host;
         this.division = division;
         this.stateMachine = (VolumeStateMachine) division.getStateMachine();
-        this.writes = new WriteBatcher((epoch, batch) -> command(batch.size() == 1
-                ? VolumeEntries.write(epoch, batch.get(0).offset(), batch.get(0).data())
-                : VolumeEntries.writeExtents(epoch, batch)), WRITE_ENTRIES_IN_FLIGHT, RaftProps.MAX_ENTRY_PAYLOAD,
+        this.writes = new WriteBatcher((epoch, batch) -> command(VolumeEntries.writeExtents(epoch, batch)),
+                WRITE_ENTRIES_IN_FLIGHT, RaftProps.MAX_ENTRY_PAYLOAD,
                 host.volumeIo());
         this.reads = new ReadBarrier(this::confirmLeadership, host.volumeIo());
     }
