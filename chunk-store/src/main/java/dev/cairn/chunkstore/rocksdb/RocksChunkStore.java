@@ -82,8 +82,15 @@ public final class RocksChunkStore implements ChunkStore {
                 .setMaxBackgroundJobs(2)
                 .setLevelCompactionDynamicLevelBytes(true)
                 .setAvoidFlushDuringShutdown(false)
-                .setCompressionType(opts.compression() ? CompressionType.LZ4_COMPRESSION : CompressionType.NO_COMPRESSION)
-                .setBottommostCompressionType(opts.compression() ? CompressionType.ZSTD_COMPRESSION : CompressionType.NO_COMPRESSION);
+                .setCompressionType(switch (opts.compression()) {
+                    case NONE -> CompressionType.NO_COMPRESSION;
+                    case LZ4, ZSTD -> CompressionType.LZ4_COMPRESSION;
+                })
+                .setBottommostCompressionType(switch (opts.compression()) {
+                    case NONE -> CompressionType.NO_COMPRESSION;
+                    case LZ4 -> CompressionType.LZ4_COMPRESSION;
+                    case ZSTD -> CompressionType.ZSTD_COMPRESSION;
+                });
         options = handles.scope(o);
         unloggedWrites = handles.scope(new WriteOptions().setDisableWAL(true));
         syncedWrites = handles.scope(new WriteOptions().setSync(true));
@@ -96,6 +103,11 @@ public final class RocksChunkStore implements ChunkStore {
     /** Opens (creating if needed) the store in {@code dir} with default options. */
     public static RocksChunkStore open(Path dir) {
         return open(dir, RocksChunkStoreOptions.defaults(), new ChunkStoreMetrics(new com.codahale.metrics.MetricRegistry()));
+    }
+
+    /** Opens (creating if needed) the store in {@code dir} with {@code opts}. */
+    public static RocksChunkStore open(Path dir, RocksChunkStoreOptions opts) {
+        return open(dir, opts, new ChunkStoreMetrics(new com.codahale.metrics.MetricRegistry()));
     }
 
     public static RocksChunkStore open(Path dir, RocksChunkStoreOptions opts, ChunkStoreMetrics metrics) {

@@ -221,6 +221,45 @@ class RocksChunkStoreTest {
     }
 
     @Test
+    void compressionIsOffByDefaultAndMayChangeBetweenOpens() {
+        int blocks = 256; // 1 MiB of a pattern that compresses well
+        long raw = (long) blocks * BS;
+        for (int i = 0; i < blocks; i++) {
+            store.apply(new VolumeBatch(1, at(i)).put(i, block(i)));
+        }
+        store.sync();
+        long stored = store.storedBytes(1);
+        assertTrue(stored >= raw, "default (none) keeps blocks raw: " + stored + " bytes for " + raw);
+
+        store.close();
+        store = RocksChunkStore.open(dir.resolve("db"),
+                RocksChunkStoreOptions.defaults().withCompression(RocksChunkStoreOptions.Compression.ZSTD));
+        for (int i = 0; i < blocks; i++) {
+            store.apply(new VolumeBatch(2, at(i)).put(i, block(i)));
+        }
+        store.sync();
+        assertTrue(store.storedBytes(2) < raw / 4, "zstd compresses: " + store.storedBytes(2) + " bytes for " + raw);
+
+        store.close();
+        store = RocksChunkStore.open(dir.resolve("db"),
+                RocksChunkStoreOptions.defaults().withCompression(RocksChunkStoreOptions.Compression.LZ4));
+        for (int i = 0; i < blocks; i++) {
+            assertArrayEquals(block(i).array(), read(1, i, 1), "raw block " + i + " after reopening with lz4");
+            assertArrayEquals(block(i).array(), read(2, i, 1), "zstd block " + i + " after reopening with lz4");
+        }
+        assertArrayEquals(read(1, 0, blocks), read(2, 0, blocks), "range reads agree across compressions");
+    }
+
+    @Test
+    void compressionNamesParseAndABadOneSaysWhatIsAllowed() {
+        assertEquals(RocksChunkStoreOptions.Compression.LZ4, RocksChunkStoreOptions.Compression.parse(" Lz4 "));
+        assertEquals(RocksChunkStoreOptions.Compression.NONE, RocksChunkStoreOptions.Compression.parse("none"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RocksChunkStoreOptions.Compression.parse("snappy"));
+        assertTrue(e.getMessage().contains("none, lz4, zstd"), e.getMessage());
+    }
+
+    @Test
     void theNativeLibraryLoads() {
         assertTrue(RocksDB.rocksdbVersion().getMajor() >= 9);
     }

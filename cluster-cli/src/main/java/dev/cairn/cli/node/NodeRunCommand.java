@@ -3,6 +3,7 @@ package dev.cairn.cli.node;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import dev.cairn.chunkstore.rocksdb.RocksChunkStore;
+import dev.cairn.chunkstore.rocksdb.RocksChunkStoreOptions;
 import dev.cairn.volume.node.CairnNode;
 import dev.cairn.volume.node.NodeConfig;
 import java.nio.file.Path;
@@ -76,7 +77,8 @@ public final class NodeRunCommand implements Callable<Integer> {
         ((Logger) LoggerFactory.getLogger("dev.cairn")).setLevel(Level.INFO);
         CairnNode node;
         try {
-            node = CairnNode.start(nodeConfig, RocksChunkStore::open);
+            RocksChunkStoreOptions storeOptions = RocksChunkStoreOptions.defaults().withCompression(nodeConfig.compression());
+            node = CairnNode.start(nodeConfig, dir -> RocksChunkStore.open(dir, storeOptions));
         } catch (Exception e) {
             System.err.println("cairn: node " + nodeConfig.id() + " could not start: " + e.getMessage());
             LoggerFactory.getLogger(NodeRunCommand.class).debug("start failure", e);

@@ -2,6 +2,7 @@ package dev.cairn.volume.node;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.cairn.chunkstore.rocksdb.RocksChunkStoreOptions;
 import dev.cairn.volume.api.ByteSize;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,8 @@ public record NodeConfig(
         Duration electionTimeoutMax,
         long snapshotEveryEntries,
         long logSegmentBytes,
-        Duration repairAfter) {
+        Duration repairAfter,
+        RocksChunkStoreOptions.Compression compression) {
 
     /** The keys of node.yaml with their defaults, in the order the example file lists them. */
     public static final Map<String, String> DEFAULTS = defaults();
@@ -61,6 +63,7 @@ public record NodeConfig(
         d.put("snapshot-every-entries", "200000");
         d.put("log-segment-size", "64M");
         d.put("repair-after", "2m");
+        d.put("compression", "none");
         return Map.copyOf(d);
     }
 
@@ -159,7 +162,15 @@ public record NodeConfig(
         return new NodeConfig(id, Path.of(v.get("data-dir")), address(v, "raft-address"), address(v, "admin-address"),
                 address(v, "nbd-address"), nbdSocket.isEmpty() ? null : Path.of(nbdSocket), v.get("zone"),
                 size(v, "capacity", true), replicas, size(v, "default-size", false), heartbeat, down, min, max,
-                integer(v, "snapshot-every-entries"), segment, repairAfter);
+                integer(v, "snapshot-every-entries"), segment, repairAfter, compression(v));
+    }
+
+    private static RocksChunkStoreOptions.Compression compression(Map<String, String> v) {
+        try {
+            return RocksChunkStoreOptions.Compression.parse(v.get("compression"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage() + " (none stores blocks raw; lz4 is cheap; zstd compresses most)");
+        }
     }
 
     private static String defaultId() {

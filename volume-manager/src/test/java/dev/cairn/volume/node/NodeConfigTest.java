@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.chunkstore.rocksdb.RocksChunkStoreOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,13 @@ class NodeConfigTest {
         assertEquals(Duration.ofSeconds(10), config.nodeDownAfter());
         assertEquals(10L << 30, config.defaultSizeBytes());
         assertNull(config.nbdSocket());
+        assertEquals(RocksChunkStoreOptions.Compression.NONE, config.compression());
+    }
+
+    @Test
+    void compressionIsChosenByName() throws IOException {
+        assertEquals(RocksChunkStoreOptions.Compression.ZSTD, NodeConfig.load(write("compression: zstd\n"), Map.of()).compression());
+        assertEquals(RocksChunkStoreOptions.Compression.LZ4, NodeConfig.load(null, Map.of("compression", "LZ4")).compression());
     }
 
     @Test
@@ -52,6 +60,8 @@ class NodeConfigTest {
         "node-down-after: 2s                 | node-down-after (2s) must be at least 3 heartbeat intervals",
         "zone: [a, b]                        | 'zone' in",
         "snapshot-every-entries: many        | snapshot-every-entries 'many' must be a non-negative whole number",
+        "compression: snappy                 | compression 'snappy' is not one of none, lz4, zstd",
+        "compression: ''                     | compression '' is not one of none, lz4, zstd",
     })
     void badValuesAreRejectedWithTheKeyAndAFix(String yaml, String expected) throws IOException {
         Path file = write(yaml + "\n");
