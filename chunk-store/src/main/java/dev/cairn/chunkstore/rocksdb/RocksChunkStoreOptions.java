@@ -19,8 +19,8 @@ public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long w
     /**
      * SST compression. Off by default: block data is often incompressible (compressed or encrypted
      * files, database pages with their own compression), and compressing it anyway costs CPU on
-     * every flush and compaction of every replica — 12.3 instead of 7.5 CPU-seconds per GiB of
-     * sequential overwrites in one store (docs/benchmarks.md).
+     * every flush and compaction of every replica — 11.7 instead of 8.5 CPU-seconds per GiB of
+     * sequential overwrites in one store (bench/store-cpu, docs/benchmarks.md).
      */
     public enum Compression {
         /** Blocks stored raw. */
