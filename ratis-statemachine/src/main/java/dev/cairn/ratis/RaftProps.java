@@ -35,7 +35,13 @@ final class RaftProps {
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("4MB"));
-        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
+        // Snapshot sends: one 1 MiB chunk in flight. With Ratis' defaults (8 in flight) and 4 MiB
+        // chunks, a leader whose follower was down while it needed a snapshot ran out of a 1 GiB
+        // heap when the follower returned, and chunks of several attempts reached the follower
+        // interleaved, so it never caught up; with these two settings the same run (bench/
+        // snapshot-send, 1 GiB volume) installed the snapshot within seconds (docs/operations.md).
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("1MB"));
+        GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, 1);
         // A follower queues an appendEntries request without waiting for the previous one's fsync,
         // so requests that arrive during an fsync share the next one (replies still wait for it:
         // nothing is acknowledged earlier). 4k QD1 commits/s with 3 replicas: 190 -> 294
