@@ -63,6 +63,7 @@ final class WriteBatcher {
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         boolean queued = false;
+        boolean queueMayGo = false;
         synchronized (this) {
             if (queue.isEmpty() && mayStart(data.remaining())) {
                 inFlight++;
@@ -70,10 +71,13 @@ final class WriteBatcher {
                 queue.add(new Pending(epoch, new VolumeEntries.Write(offset, copy(data)), done));
                 queuedBytes += data.remaining();
                 queued = true;
+                queueMayGo = mayStart(queuedBytes); // the queue may now hold half an entry
             }
         }
         if (queued) {
-            sendQueued(); // the queue may now hold half an entry
+            if (queueMayGo) {
+                sendQueued();
+            }
             return done;
         }
         // Room in the log: out alone, encoded straight from the caller's buffer.
