@@ -128,13 +128,28 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port that binds now, below the kernel's ephemeral range (32768 and up here): a port the
+     * kernel handed out with {@code new ServerSocket(0)} can be taken, before this node starts, as
+     * the local end of another node's outgoing connection ("Address already in use" seen in CI).
+     * Successive calls never return the same port.
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int tries = 0; tries < LOW_PORTS; tries++) {
+            int port = LOW_PORT_BASE + Math.floorMod(nextLowPort.getAndIncrement(), LOW_PORTS);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException busy) {
+                // taken: try the next one
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port in " + LOW_PORT_BASE + ".." + (LOW_PORT_BASE + LOW_PORTS)));
     }
+
+    private static final int LOW_PORT_BASE = 20_000;
+    private static final int LOW_PORTS = 12_000;
+    private static final java.util.concurrent.atomic.AtomicInteger nextLowPort =
+            new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(LOW_PORTS));
 
     @Override
     public void close() {
