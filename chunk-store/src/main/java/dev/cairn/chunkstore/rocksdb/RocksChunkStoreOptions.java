@@ -9,12 +9,18 @@ import java.util.Locale;
  * @param blockCacheBytes  LRU cache of uncompressed SST blocks, shared by all volumes
  * @param writeBufferBytes memtable size; with the WAL off, a memtable is what a crash can lose
  *                         (the Raft log replays it)
- * @param compression      how SST files are compressed; may change between opens (every SST file
- *                         records its own compression)
+ * @param compression      how SST and blob files are compressed; may change between opens (every
+ *                         file records its own compression)
+ * @param blobFiles        blocks kept in blob files, with only their keys in the LSM tree (RocksDB's
+ *                         key-value separation), so compactions rewrite keys, not blocks; may change
+ *                         between opens (blob files stay readable either way)
  */
-public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long writeBufferBytes, Compression compression) {
+public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long writeBufferBytes, Compression compression,
+                                     boolean blobFiles) {
 
     public static final int DEFAULT_BLOCK_SIZE = 4096;
+    /** Blob files are opt-in: they halve compaction writes, but throughput did not change beyond noise (docs/benchmarks.md, third round). */
+    public static final boolean DEFAULT_BLOB_FILES = false;
 
     /**
      * SST compression. Off by default: block data is often incompressible (compressed or encrypted
@@ -53,10 +59,14 @@ public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long w
     }
 
     public static RocksChunkStoreOptions defaults() {
-        return new RocksChunkStoreOptions(DEFAULT_BLOCK_SIZE, 256L << 20, 64L << 20, Compression.NONE);
+        return new RocksChunkStoreOptions(DEFAULT_BLOCK_SIZE, 256L << 20, 64L << 20, Compression.NONE, DEFAULT_BLOB_FILES);
     }
 
     public RocksChunkStoreOptions withCompression(Compression c) {
-        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, c);
+        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, c, blobFiles);
+    }
+
+    public RocksChunkStoreOptions withBlobFiles(boolean on) {
+        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, compression, on);
     }
 }

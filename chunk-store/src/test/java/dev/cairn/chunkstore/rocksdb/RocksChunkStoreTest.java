@@ -11,6 +11,7 @@ import dev.cairn.chunkstore.ChecksumMismatchException;
 import dev.cairn.chunkstore.ChunkStoreException;
 import dev.cairn.chunkstore.VolumeBatch;
 import dev.cairn.chunkstore.VolumeExport;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -248,6 +249,49 @@ class RocksChunkStoreTest {
             assertArrayEquals(block(i).array(), read(2, i, 1), "zstd block " + i + " after reopening with lz4");
         }
         assertArrayEquals(read(1, 0, blocks), read(2, 0, blocks), "range reads agree across compressions");
+    }
+
+    @Test
+    void blobFilesHoldTheBlocksAndEitherSettingReadsWhatTheOtherWrote() throws IOException {
+        int blocks = 256;
+        long raw = (long) blocks * BS;
+        store.close();
+        store = RocksChunkStore.open(dir.resolve("db"), RocksChunkStoreOptions.defaults().withBlobFiles(true));
+        for (int i = 0; i < blocks; i++) {
+            store.apply(new VolumeBatch(1, at(i)).put(i, block(i)));
+        }
+        store.sync();
+        assertTrue(blobBytes() >= raw, "blocks went to blob files: " + blobBytes() + " bytes for " + raw);
+        assertTrue(store.storedBytes(1) >= raw, "stored bytes count the blob files: " + store.storedBytes(1));
+
+        store.close();
+        store = RocksChunkStore.open(dir.resolve("db"), RocksChunkStoreOptions.defaults().withBlobFiles(false));
+        long blobsBefore = blobBytes();
+        for (int i = 0; i < blocks; i++) {
+            store.apply(new VolumeBatch(2, at(i)).put(i, block(i + 7)));
+        }
+        store.sync();
+        assertEquals(blobsBefore, blobBytes(), "with blob files off, new blocks stay in the SST files");
+        for (int i = 0; i < blocks; i++) {
+            assertArrayEquals(block(i).array(), read(1, i, 1), "blob-file block " + i + " with blob files off");
+        }
+
+        store.close();
+        store = RocksChunkStore.open(dir.resolve("db"), RocksChunkStoreOptions.defaults().withBlobFiles(true));
+        store.apply(new VolumeBatch(1, at(blocks)).put(3, block(999)));
+        for (int i = 0; i < blocks; i++) {
+            assertArrayEquals(block(i + 7).array(), read(2, i, 1), "SST block " + i + " with blob files on");
+            assertArrayEquals((i == 3 ? block(999) : block(i)).array(), read(1, i, 1), "blob-file block " + i + " after an overwrite");
+        }
+        byte[] range = read(1, 0, blocks);
+        assertArrayEquals(block(999).array(), Arrays.copyOfRange(range, 3 * BS, 4 * BS), "range reads see the overwrite");
+        assertArrayEquals(block(200).array(), Arrays.copyOfRange(range, 200 * BS, 201 * BS), "range reads see blob-file blocks");
+    }
+
+    private long blobBytes() throws IOException {
+        try (var files = java.nio.file.Files.list(dir.resolve("db"))) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".blob")).mapToLong(f -> f.toFile().length()).sum();
+        }
     }
 
     @Test

@@ -77,7 +77,8 @@ public final class NodeRunCommand implements Callable<Integer> {
         ((Logger) LoggerFactory.getLogger("dev.cairn")).setLevel(Level.INFO);
         CairnNode node;
         try {
-            RocksChunkStoreOptions storeOptions = RocksChunkStoreOptions.defaults().withCompression(nodeConfig.compression());
+            RocksChunkStoreOptions storeOptions = RocksChunkStoreOptions.defaults().withCompression(nodeConfig.compression())
+                    .withBlobFiles(nodeConfig.blobFiles());
             node = CairnNode.start(nodeConfig, dir -> RocksChunkStore.open(dir, storeOptions));
         } catch (Exception e) {
             System.err.println("cairn: node " + nodeConfig.id() + " could not start: " + e.getMessage());

@@ -37,7 +37,8 @@ public record NodeConfig(
         long snapshotEveryEntries,
         long logSegmentBytes,
         Duration repairAfter,
-        RocksChunkStoreOptions.Compression compression) {
+        RocksChunkStoreOptions.Compression compression,
+        boolean blobFiles) {
 
     /** The keys of node.yaml with their defaults, in the order the example file lists them. */
     public static final Map<String, String> DEFAULTS = defaults();
@@ -64,6 +65,7 @@ public record NodeConfig(
         d.put("log-segment-size", "64M");
         d.put("repair-after", "2m");
         d.put("compression", "none");
+        d.put("blob-files", RocksChunkStoreOptions.DEFAULT_BLOB_FILES ? "on" : "off");
         return Map.copyOf(d);
     }
 
@@ -162,7 +164,7 @@ public record NodeConfig(
         return new NodeConfig(id, Path.of(v.get("data-dir")), address(v, "raft-address"), address(v, "admin-address"),
                 address(v, "nbd-address"), nbdSocket.isEmpty() ? null : Path.of(nbdSocket), v.get("zone"),
                 size(v, "capacity", true), replicas, size(v, "default-size", false), heartbeat, down, min, max,
-                integer(v, "snapshot-every-entries"), segment, repairAfter, compression(v));
+                integer(v, "snapshot-every-entries"), segment, repairAfter, compression(v), onOff(v, "blob-files"));
     }
 
     private static RocksChunkStoreOptions.Compression compression(Map<String, String> v) {
@@ -171,6 +173,14 @@ public record NodeConfig(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage() + " (none stores blocks raw; lz4 is cheap; zstd compresses most)");
         }
+    }
+
+    private static boolean onOff(Map<String, String> v, String key) {
+        return switch (v.get(key).trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true" -> true; // a YAML 1.1 reader may turn on / off into true / false
+            case "off", "false" -> false;
+            default -> throw new ConfigException(key + " '" + v.get(key) + "' must be on or off");
+        };
     }
 
     private static String defaultId() {

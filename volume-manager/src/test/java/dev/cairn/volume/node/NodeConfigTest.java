@@ -1,6 +1,7 @@
 package dev.cairn.volume.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,15 @@ class NodeConfigTest {
         assertEquals(10L << 30, config.defaultSizeBytes());
         assertNull(config.nbdSocket());
         assertEquals(RocksChunkStoreOptions.Compression.NONE, config.compression());
+        assertEquals(RocksChunkStoreOptions.DEFAULT_BLOB_FILES, config.blobFiles());
+    }
+
+    @Test
+    void blobFilesAreSwitchedOnOrOff() throws IOException {
+        assertFalse(NodeConfig.load(write("blob-files: off\n"), Map.of()).blobFiles());
+        assertTrue(NodeConfig.load(write("blob-files: on\n"), Map.of()).blobFiles());
+        assertFalse(NodeConfig.load(null, Map.of("blob-files", "OFF")).blobFiles());
+        assertTrue(NodeConfig.load(write("blob-files: off\n"), Map.of("blob-files", "on")).blobFiles());
     }
 
     @Test
@@ -62,6 +72,8 @@ class NodeConfigTest {
         "snapshot-every-entries: many        | snapshot-every-entries 'many' must be a non-negative whole number",
         "compression: snappy                 | compression 'snappy' is not one of none, lz4, zstd",
         "compression: ''                     | compression '' is not one of none, lz4, zstd",
+        "blob-files: sometimes               | blob-files 'sometimes' must be on or off",
+        "blob-files: ''                      | blob-files '' must be on or off",
     })
     void badValuesAreRejectedWithTheKeyAndAFix(String yaml, String expected) throws IOException {
         Path file = write(yaml + "\n");
