@@ -19,7 +19,10 @@ public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long w
                                      boolean blobFiles) {
 
     public static final int DEFAULT_BLOCK_SIZE = 4096;
-    /** Blob files are opt-in: they halve compaction writes, but throughput did not change beyond noise (docs/benchmarks.md, third round). */
+    /**
+     * Blob files are opt-in: they halved compaction writes and sped up large writes in two A/B pairs
+     * of three, but sequential reads were slower in every pair (docs/benchmarks.md, third round).
+     */
     public static final boolean DEFAULT_BLOB_FILES = false;
 
     /**
