@@ -353,8 +353,11 @@ public final class RocksChunkStore implements ChunkStore {
      * hold keys and blob references, in proportion to the blocks, so the range gets that share.
      */
     private long blobShare(long inFiles) throws RocksDBException {
-        long blobs = db.get().getLongProperty("rocksdb.live-blob-file-size")
-                - db.get().getLongProperty("rocksdb.live-blob-file-garbage-size");
+        long blobs = db.get().getLongProperty("rocksdb.live-blob-file-size");
+        if (blobs <= 0) {
+            return 0; // blob files never used: nothing more to read (the usual case, per heartbeat)
+        }
+        blobs -= db.get().getLongProperty("rocksdb.live-blob-file-garbage-size");
         long sst = db.get().getLongProperty("rocksdb.live-sst-files-size");
         if (blobs <= 0 || sst <= 0) {
             return 0;
