@@ -1,8 +1,10 @@
 package dev.cairn.ratis;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cairn.ratis.cluster.ClusterStateMachine;
 import dev.cairn.ratis.proto.ClusterCommand;
 import dev.cairn.ratis.proto.ClusterReply;
+import dev.cairn.ratis.proto.Sync;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterClient.class);
+    /** How long a command's submitter waits for its own copy to apply it before sending a Sync. */
+    private static final long SYNC_AFTER_MS = 20;
 
     private final RaftHost host;
     private final RaftProperties properties;
@@ -51,7 +55,56 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
+    /** Completes once the group's leader has committed and applied the command. */
     public CompletableFuture<ClusterReply> submit(ClusterCommand command) {
+        return send(command).thenApply(ClusterClient::parse);
+    }
+
+    /**
+     * Submits and blocks until this node's own copy of the cluster state has applied the command
+     * too, so what this node answers next includes it (read-your-writes). A follower otherwise
+     * learns of a commit only from the leader's next entry or heartbeat (up to half the minimum
+     * election timeout later; the log holds no commit-index entries, see RaftProps): if its copy
+     * lags, a {@link Sync} entry carries the commit index to it at once. Gives up waiting after
+     * {@code timeoutMs} and returns the reply all the same (the command is committed).
+     */
+    public ClusterReply submitAndSee(ClusterCommand command, long timeoutMs) {
+        return parse(sendAndSee(command, timeoutMs));
+    }
+
+    /** {@link #submitAndSee}, returning the log index the command was committed at. */
+    public long submitAndSeeIndex(ClusterCommand command, long timeoutMs) {
+        return sendAndSee(command, timeoutMs).getLogIndex();
+    }
+
+    private RaftClientReply sendAndSee(ClusterCommand command, long timeoutMs) {
+        RaftClientReply reply = send(command).join();
+        if (host.hasClusterGroup()) {
+            ClusterStateMachine local = host.clusterStateMachine();
+            long index = reply.getLogIndex();
+            try {
+                if (!local.awaitApplied(index, SYNC_AFTER_MS)) {
+                    send(ClusterCommand.newBuilder().setNowMs(command.getNowMs()).setSync(Sync.getDefaultInstance()).build());
+                    if (!local.awaitApplied(index, Math.max(0, timeoutMs - SYNC_AFTER_MS))) {
+                        LOG.debug("this node had not applied cluster entry {} after {} ms", index, timeoutMs);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return reply;
+    }
+
+    private static ClusterReply parse(RaftClientReply reply) {
+        try {
+            return ClusterReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("unreadable cluster reply", e);
+        }
+    }
+
+    private CompletableFuture<RaftClientReply> send(ClusterCommand command) {
         RaftClient c;
         try {
             c = client();
@@ -66,11 +119,7 @@ public final class ClusterClient implements AutoCloseable {
                     if (!reply.isSuccess()) {
                         throw new ClusterUnavailableException("the cluster group refused the command: " + reply.getException(), reply.getException());
                     }
-                    try {
-                        return ClusterReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-                    } catch (InvalidProtocolBufferException e) {
-                        throw new IllegalStateException("unreadable cluster reply", e);
-                    }
+                    return reply;
                 });
     }
 

@@ -64,6 +64,49 @@ class ClusterGroupTest {
         }
     }
 
+    /**
+     * A node that submits a command sees it in its own copy of the cluster state when the call
+     * returns, also on a follower, which otherwise learns of the commit only from the leader's
+     * next entry or heartbeat (the log holds no commit-index entries).
+     */
+    @Test
+    void aFollowerSeesItsOwnCommandWhenTheCallReturns() throws Exception {
+        List<Peer> peers = new java.util.ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            peers.add(new Peer("n" + i, TestPorts.freeAddress(), 1));
+        }
+        List<RaftHost> hosts = new java.util.ArrayList<>();
+        try {
+            for (Peer peer : peers) {
+                RaftHost host = RaftHost.start(RaftHostConfig.defaults(peer.id(), peer.raftAddress(),
+                        dir.resolve(peer.id())), new MemoryChunkStore(4096));
+                hosts.add(host);
+                host.joinClusterGroup(peers);
+            }
+            submit(hosts.get(0), ClusterCommand.newBuilder().setInit(InitCluster.newBuilder().setClusterId("c1").setTokenSha256("b".repeat(64))));
+            for (Peer peer : peers) {
+                submit(hosts.get(0), ClusterCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(NodeRecord.newBuilder()
+                        .setId(peer.id()).setRaftAddress(peer.raftAddress()).setCapacityBytes(1L << 40))));
+            }
+            int created = 0;
+            for (int round = 0; round < 5; round++) {
+                for (RaftHost host : hosts) {
+                    String name = "v" + created++;
+                    var reply = host.cluster().submitAndSee(ClusterCommand.newBuilder().setNowMs(System.currentTimeMillis())
+                            .setCreateVolume(CreateVolume.newBuilder().setName(name).setSizeBytes(1L << 20).setReplicas(1)
+                                    .setRequester(host.nodeId())).build(), 3_000);
+                    assertEquals(ClusterError.NONE, reply.getError(), reply.getMessage());
+                    assertTrue(ClusterView.volume(host.clusterStateMachine().state(), name).isPresent(),
+                            host.nodeId() + " sees " + name + " it just created");
+                }
+            }
+        } finally {
+            for (RaftHost host : hosts) {
+                host.close();
+            }
+        }
+    }
+
     private static dev.cairn.ratis.proto.ClusterReply submit(RaftHost host, ClusterCommand.Builder command) {
         return host.cluster().submit(command.setNowMs(System.currentTimeMillis()).build()).join();
     }

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -57,6 +58,8 @@ public final class ClusterStateMachine extends BaseStateMachine {
      * @param nodeDownAfterMs after how long without a heartbeat a node no longer holds its attachments;
      *                        must be the same on every node (it shapes apply)
      */
+    private final Object appliedMonitor = new Object();
+
     public ClusterStateMachine(long nodeDownAfterMs) {
         this.volumes = new VolumeCommands(new PlacementAdapter(nodeDownAfterMs), nodeDownAfterMs);
     }
@@ -64,6 +67,34 @@ public final class ClusterStateMachine extends BaseStateMachine {
     /** The state as of the last entry applied on this node. */
     public ClusterSnapshot state() {
         return state;
+    }
+
+    /**
+     * The log index of the last entry applied on this node (-1 before any). Read it before
+     * {@link #state()}: the state is then at least as new.
+     */
+    public long appliedIndex() {
+        TermIndex last = getLastAppliedTermIndex();
+        return last == null ? -1 : last.getIndex();
+    }
+
+    /**
+     * Waits until this node has applied the entry at {@code index}, at most {@code timeoutMs}.
+     *
+     * @return whether it has
+     */
+    public boolean awaitApplied(long index, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (appliedMonitor) {
+            while (appliedIndex() < index) {
+                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMs <= 0) {
+                    return false;
+                }
+                appliedMonitor.wait(leftMs);
+            }
+            return true;
+        }
     }
 
     /** Called on the apply thread after every state change; must return quickly. */
@@ -124,6 +155,9 @@ public final class ClusterStateMachine extends BaseStateMachine {
             reply = ClusterReply.newBuilder().setError(ClusterError.INVALID).setMessage("malformed cluster command: " + e.getMessage()).build();
         }
         updateLastAppliedTermIndex(TermIndex.valueOf(entry));
+        synchronized (appliedMonitor) {
+            appliedMonitor.notifyAll();
+        }
         notifyListeners();
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
     }
@@ -138,6 +172,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
             case REGISTER_NODE -> NodeCommands.register(current, command.getRegisterNode(), now);
             case HEARTBEAT -> NodeCommands.heartbeat(current, command.getHeartbeat(), now);
             case REMOVE_NODE -> NodeCommands.remove(current, command.getRemoveNode());
+            case SYNC -> Outcome.ok(current);
             case CREATE_VOLUME -> volumes.create(current, command.getCreateVolume(), now);
             case DELETE_VOLUME -> volumes.delete(current, command.getDeleteVolume());
             case ATTACH -> volumes.attach(current, command.getAttach(), now);

@@ -72,7 +72,8 @@ public final class CairnNode implements AutoCloseable {
                 () -> host.volumeGroups().stream().mapToLong(store::storedBytes).sum(), clock, config.repairAfter());
         reconciler.start(config.heartbeatInterval().toMillis());
         closeInReverse.add(reconciler);
-        admin = new AdminServer(config.adminAddress(), new NodeAdminBackend(config, raft, new ClusterToken(config.tokenFile()), clock));
+        admin = new AdminServer(config.adminAddress(), new NodeAdminBackend(config, raft, new ClusterToken(config.tokenFile()), clock,
+                reconciler::caughtUp));
         closeInReverse.add(admin);
         LOG.info("node {} up: admin http://{}, nbd {}, raft {}, data {}", config.id(), config.adminAddress(),
                 config.nbdAddress(), config.raftAddress(), config.dataDir());

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** The admin API on a node: validates requests and turns them into cluster commands. */
 final class NodeAdminBackend implements AdminBackend {
@@ -37,7 +39,14 @@ final class NodeAdminBackend implements AdminBackend {
     private final Clock clock;
     private final StatusViews views;
 
-    NodeAdminBackend(NodeConfig config, RaftHost raft, ClusterToken token, Clock clock) {
+    private final BooleanSupplier caughtUp;
+
+    /**
+     * @param caughtUp whether this node's copy of the cluster state is at least as new as its
+     *                 registration in this run (see {@link Reconciler#caughtUp()})
+     */
+    NodeAdminBackend(NodeConfig config, RaftHost raft, ClusterToken token, Clock clock, BooleanSupplier caughtUp) {
+        this.caughtUp = caughtUp;
         this.config = config;
         this.raft = raft;
         this.token = token;
@@ -47,7 +56,29 @@ final class NodeAdminBackend implements AdminBackend {
 
     @Override
     public boolean clusterInitialized() {
-        return raft.hasClusterGroup() && ClusterView.initialized(raft.clusterStateMachine().state());
+        if (!raft.hasClusterGroup()) {
+            return false;
+        }
+        awaitCaughtUp();
+        return ClusterView.initialized(raft.clusterStateMachine().state());
+    }
+
+    /**
+     * A node just (re)started answers from its last cluster snapshot until the leader tells it
+     * what has been committed since (its log holds no commit index, see RaftProps): wait for that,
+     * briefly, so it neither reports "not initialized" nor a state older than its own restart.
+     * Without a reachable leader it answers from what it has after {@link #CATCH_UP_WAIT_MS}.
+     */
+    private void awaitCaughtUp() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_WAIT_MS);
+        while (!caughtUp.getAsBoolean() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     @Override
@@ -186,10 +217,15 @@ final class NodeAdminBackend implements AdminBackend {
         return new ClusterJoin(raft, config).join(seedAdminUrl, presentedToken, voter);
     }
 
+    private static final long SEE_OWN_COMMAND_MS = 3_000;
+    private static final long CATCH_UP_WAIT_MS = 5_000;
+
     private ClusterReply submit(ClusterCommand.Builder command) {
         ClusterReply reply;
         try {
-            reply = raft.cluster().submit(command.setNowMs(clock.millis()).build()).join();
+            // This node answers the caller's next request from its own copy of the cluster state:
+            // wait until that copy holds the change.
+            reply = raft.cluster().submitAndSee(command.setNowMs(clock.millis()).build(), SEE_OWN_COMMAND_MS);
         } catch (CompletionException e) {
             if (e.getCause() instanceof ClusterClient.ClusterUnavailableException u) {
                 throw new ApiException(503, u.getMessage(), "a majority of the cluster's voting nodes must be up; `cairn cluster status` on another node");

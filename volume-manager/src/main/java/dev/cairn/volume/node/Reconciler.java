@@ -53,6 +53,8 @@ final class Reconciler implements AutoCloseable {
     private final Set<Long> membershipInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> repairsInFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean registered;
+    /** Log index of this run's registration in the cluster group. */
+    private volatile long registeredAt = Long.MAX_VALUE;
     private long leadingSinceMs = -1;
 
     private final long repairAfterMs;
@@ -69,6 +71,14 @@ final class Reconciler implements AutoCloseable {
         raft.clusterStateMachine().addListener(state -> poke());
         thread.scheduleWithFixedDelay(this::runSafely, 0, 500, TimeUnit.MILLISECONDS);
         thread.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Whether this node's copy of the cluster state is at least as new as its registration in
+     * this run: what it holds then includes everything committed before it (re)started.
+     */
+    boolean caughtUp() {
+        return registered && raft.clusterStateMachine().appliedIndex() >= registeredAt;
     }
 
     /** Asks for a pass soon (coalesced). */
@@ -97,12 +107,20 @@ final class Reconciler implements AutoCloseable {
         if (!raft.hasClusterGroup()) {
             return;
         }
+        long applied = raft.clusterStateMachine().appliedIndex(); // before state(): state is at least this new
         ClusterSnapshot state = raft.clusterStateMachine().state();
         if (!ClusterView.initialized(state)) {
             return;
         }
         if (!registered) {
             register();
+            return;
+        }
+        // Act only on a cluster state at least as new as this run's registration. A restarted node
+        // starts from its last cluster snapshot, possibly old (its log holds no commit index, see
+        // RaftProps), and learns what is committed from the leader; acting on that old state could
+        // remove a replica placed here since, or push an old replica set to a volume group.
+        if (applied < registeredAt) {
             return;
         }
         Set<Long> wanted = new HashSet<>();
@@ -145,8 +163,8 @@ final class Reconciler implements AutoCloseable {
 
     private void register() {
         NodeRecord record = self.get();
-        raft.cluster().submit(ClusterCommand.newBuilder().setNowMs(clock.millis())
-                .setRegisterNode(RegisterNode.newBuilder().setNode(record)).build()).join();
+        registeredAt = raft.cluster().submitAndSeeIndex(ClusterCommand.newBuilder().setNowMs(clock.millis())
+                .setRegisterNode(RegisterNode.newBuilder().setNode(record)).build(), 3_000);
         registered = true;
         LOG.info("node {} registered with the cluster", record.getId());
         poke();
