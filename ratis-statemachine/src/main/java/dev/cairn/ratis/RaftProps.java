@@ -47,12 +47,17 @@ final class RaftProps {
         // nothing is acknowledged earlier). 4k QD1 commits/s with 3 replicas: 190 -> 294
         // (docs/benchmarks.md). Ozone's datanodes run with the same setting.
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
-        // Commit-index ("metadata") entries stay on (Ratis' default), though they are half of a
-        // volume's log entries: without them 3-replica writes ran 13-70 % faster, but followers
-        // learn a commit only from the leader's next heartbeat (up to half the minimum election
-        // timeout later), and nodes answer the admin API and the Docker plugin from their own copy
-        // of the cluster state (AdminInputIT, DockerPluginIT and FailoverIT failed without them).
-        // docs/benchmarks.md, fourth round.
+        // No commit-index ("metadata") entries in the log. With Ratis' default the leader appends
+        // one after every commit and replicates and fsyncs it like a write: half of a volume's
+        // entries carried no data (3-replica writes 13-70 % faster without them, docs/benchmarks.md,
+        // fourth round). They let a restarted server apply up to its last commit before it hears
+        // from a leader, which Cairn does not rely on: reads and writes need the primary's
+        // leadership, the chunk store keeps its own applied index, and a reconciler waits until its
+        // copy of the cluster state holds its own registration. What they also did, tell followers
+        // of a commit at once, the cluster commands that need it get from
+        // ClusterClient.submitAndSee (a follower otherwise learns of a commit from the next entry or
+        // heartbeat, up to half the minimum election timeout later).
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
         // Reads must never be stale: confirm leadership (read index), by lease when it is valid.
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);

@@ -91,6 +91,30 @@ class VolumeGroupTest {
     }
 
     /**
+     * A write that waits for nothing takes exactly one log entry: no commit-index (metadata) entry
+     * follows it. Regression: with Ratis' default every commit appended one more entry, replicated
+     * and fsynced like a write (docs/benchmarks.md, fourth round).
+     */
+    @Test
+    void aLoneWriteTakesOneLogEntry() throws Exception {
+        start(1000);
+        VolumeReplica volume = primary();
+        volume.write(0, 0, ByteBuffer.wrap(pattern(BS, 9))).join(); // past the leader's first entries
+        long before = volume.appliedIndex();
+        for (int i = 0; i < 20; i++) {
+            volume.write(0, (long) i * BS, ByteBuffer.wrap(pattern(BS, i))).join();
+        }
+        // Let whatever the leader appends after the last commit be applied too.
+        long applied = volume.appliedIndex();
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos(); System.nanoTime() < deadline; ) {
+            Thread.sleep(100);
+            applied = volume.appliedIndex();
+        }
+        assertEquals(20, applied - before, "log entries for 20 writes, one after the other");
+        assertArrayEquals(pattern(BS, 19), bytes(volume.read(19L * BS, BS).join()));
+    }
+
+    /**
      * Many writes in flight at once are gathered into shared entries (WriteBatcher): partial writes
      * into one block merge with each other in arrival order, and every acknowledged write reads back.
      */
