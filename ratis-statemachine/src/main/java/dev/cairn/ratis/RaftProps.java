@@ -49,8 +49,8 @@ final class RaftProps {
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
         // No commit-index ("metadata") entries in the log. With Ratis' default the leader appends
         // one after every commit and replicates and fsyncs it like a write: half of a volume's
-        // entries carried no data (3-replica writes 13-70 % faster without them, docs/benchmarks.md,
-        // fourth round). They let a restarted server apply up to its last commit before it hears
+        // entries carried no data (3-replica writes 13-70 % faster without them in two of three
+        // A/B comparisons, within noise in the third: docs/benchmarks.md, fourth round). They let a restarted server apply up to its last commit before it hears
         // from a leader, which Cairn does not rely on: reads and writes need the primary's
         // leadership, the chunk store keeps its own applied index, and a reconciler waits until its
         // copy of the cluster state holds its own registration. What they also did, tell followers
