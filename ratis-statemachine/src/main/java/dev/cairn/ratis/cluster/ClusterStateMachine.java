@@ -53,13 +53,13 @@ public final class ClusterStateMachine extends BaseStateMachine {
     private final VolumeCommands volumes;
     private final List<Consumer<ClusterSnapshot>> listeners = new CopyOnWriteArrayList<>();
     private volatile ClusterSnapshot state = ClusterSnapshot.getDefaultInstance();
+    /** Notified after every applied entry ({@link #awaitApplied}). */
+    private final Object appliedMonitor = new Object();
 
     /**
      * @param nodeDownAfterMs after how long without a heartbeat a node no longer holds its attachments;
      *                        must be the same on every node (it shapes apply)
      */
-    private final Object appliedMonitor = new Object();
-
     public ClusterStateMachine(long nodeDownAfterMs) {
         this.volumes = new VolumeCommands(new PlacementAdapter(nodeDownAfterMs), nodeDownAfterMs);
     }
