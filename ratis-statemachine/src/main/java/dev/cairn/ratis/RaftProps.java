@@ -50,13 +50,14 @@ final class RaftProps {
         // No commit-index ("metadata") entries in the log. With Ratis' default the leader appends
         // one after every commit and replicates and fsyncs it like a write: half of a volume's
         // entries carried no data (3-replica writes 13-70 % faster without them in two of three
-        // A/B comparisons, within noise in the third: docs/benchmarks.md, fourth round). They let a restarted server apply up to its last commit before it hears
-        // from a leader, which Cairn does not rely on: reads and writes need the primary's
-        // leadership, the chunk store keeps its own applied index, and a reconciler waits until its
-        // copy of the cluster state holds its own registration. What they also did, tell followers
-        // of a commit at once, the cluster commands that need it get from
-        // ClusterClient.submitAndSee (a follower otherwise learns of a commit from the next entry or
-        // heartbeat, up to half the minimum election timeout later).
+        // A/B comparisons, within noise in the third: docs/benchmarks.md, fourth round). They let
+        // a restarted server apply up to its last commit before it hears from a leader, which
+        // Cairn does not rely on: reads and writes need the primary's leadership, the chunk store
+        // keeps its own applied index, and a reconciler waits until its copy of the cluster state
+        // holds its own registration. What they also did, tell followers of a commit at once, the
+        // cluster commands that need it get from ClusterClient.submitAndSee (a follower otherwise
+        // learns of a commit from the next entry or heartbeat, up to half the minimum election
+        // timeout later).
         RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
         // Reads must never be stale: confirm leadership (read index), by lease when it is valid.
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);

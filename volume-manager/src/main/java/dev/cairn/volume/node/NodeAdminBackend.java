@@ -40,6 +40,10 @@ final class NodeAdminBackend implements AdminBackend {
     private final StatusViews views;
 
     private final BooleanSupplier caughtUp;
+    /** How long a mutating call waits to see its own command in this node's copy of the state. */
+    private static final long SEE_OWN_COMMAND_MS = 3_000;
+    /** How long a just-restarted node waits to catch up before answering from what it has. */
+    private static final long CATCH_UP_WAIT_MS = 5_000;
 
     /**
      * @param caughtUp whether this node's copy of the cluster state is at least as new as its
@@ -216,9 +220,6 @@ final class NodeAdminBackend implements AdminBackend {
     public Map<String, String> joinCluster(String seedAdminUrl, String presentedToken, boolean voter) {
         return new ClusterJoin(raft, config).join(seedAdminUrl, presentedToken, voter);
     }
-
-    private static final long SEE_OWN_COMMAND_MS = 3_000;
-    private static final long CATCH_UP_WAIT_MS = 5_000;
 
     private ClusterReply submit(ClusterCommand.Builder command) {
         ClusterReply reply;
