@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.rocksdb.RocksDB;
 
 class RocksChunkStoreTest {
@@ -286,6 +288,59 @@ class RocksChunkStoreTest {
         byte[] range = read(1, 0, blocks);
         assertArrayEquals(block(999).array(), Arrays.copyOfRange(range, 3 * BS, 4 * BS), "range reads see the overwrite");
         assertArrayEquals(block(200).array(), Arrays.copyOfRange(range, 200 * BS, 201 * BS), "range reads see blob-file blocks");
+    }
+
+    /**
+     * Range reads, with blocks in SST files or in blob files: they must agree with a model and with
+     * point reads, over blocks in flushed files and in the memtable, overwritten, trimmed and never
+     * written, and must catch a corrupt block.
+     */
+    @ParameterizedTest(name = "blob files {0}")
+    @ValueSource(booleans = {false, true})
+    void rangeReadsMatchTheModelAndCatchCorruptionInEitherLayout(boolean blobFiles) throws Exception {
+        store.close();
+        store = RocksChunkStore.open(dir.resolve("db"), RocksChunkStoreOptions.defaults().withBlobFiles(blobFiles));
+        int blocks = 300;
+        byte[][] model = new byte[blocks][];
+        java.util.Random random = new java.util.Random(42);
+        long index = 0;
+        for (int i = 0; i < blocks; i++) {
+            if (random.nextInt(4) != 0) { // a quarter never written
+                store.apply(new VolumeBatch(5, at(++index)).put(i, block(i)));
+                model[i] = block(i).array();
+            }
+        }
+        store.sync(); // these now sit in SST (or blob) files
+        assertEquals(blobFiles, blobBytes() > 0, "blob files in use exactly when on: " + blobBytes() + " bytes");
+        for (int i = 0; i < blocks; i += 7) { // overwrites, in the memtable
+            store.apply(new VolumeBatch(5, at(++index)).put(i, block(1000 + i)));
+            model[i] = block(1000 + i).array();
+        }
+        store.apply(new VolumeBatch(5, at(++index)).deleteRange(100, 40)); // a trim
+        Arrays.fill(model, 100, 140, null);
+        store.apply(new VolumeBatch(6, at(1)).put(0, block(77)).put(blocks, block(78))); // neighbours
+        for (int[] range : new int[][] {{0, blocks}, {95, 50}, {1, 2}, {250, 50}, {138, 3}}) {
+            byte[] got = read(5, range[0], range[1]);
+            for (int i = 0; i < range[1]; i++) {
+                int b = range[0] + i;
+                byte[] want = model[b] == null ? new byte[BS] : model[b];
+                assertArrayEquals(want, Arrays.copyOfRange(got, i * BS, (i + 1) * BS), "block " + b + " in range " + Arrays.toString(range));
+                assertArrayEquals(want, read(5, b, 1), "point read of block " + b);
+            }
+        }
+        int victim = 201;
+        while (model[victim] == null) {
+            victim++;
+        }
+        byte[] raw = store.db().get(Keys.block(5, victim));
+        raw[7] ^= 0x01;
+        store.db().put(Keys.block(5, victim), raw);
+        store.sync();
+        var bad = assertThrows(ChecksumMismatchException.class, () -> read(5, 190, 40));
+        assertEquals(victim, bad.blockIndex());
+        store.db().put(Keys.block(5, 299), new byte[] {1, 2});
+        var shortValue = assertThrows(ChunkStoreException.class, () -> read(5, 298, 2));
+        assertTrue(shortValue.getMessage().contains("block 299 is corrupt"), shortValue.getMessage());
     }
 
     private long blobBytes() throws IOException {
