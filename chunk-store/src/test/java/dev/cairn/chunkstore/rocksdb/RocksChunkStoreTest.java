@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -302,7 +303,7 @@ class RocksChunkStoreTest {
         store = RocksChunkStore.open(dir.resolve("db"), RocksChunkStoreOptions.defaults().withBlobFiles(blobFiles));
         int blocks = 300;
         byte[][] model = new byte[blocks][];
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         long index = 0;
         for (int i = 0; i < blocks; i++) {
             if (random.nextInt(4) != 0) { // a quarter never written
