@@ -14,6 +14,7 @@ import dev.cairn.ratis.proto.RegisterNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -71,11 +72,11 @@ class ClusterGroupTest {
      */
     @Test
     void aFollowerSeesItsOwnCommandWhenTheCallReturns() throws Exception {
-        List<Peer> peers = new java.util.ArrayList<>();
+        List<Peer> peers = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
             peers.add(new Peer("n" + i, TestPorts.freeAddress(), 1));
         }
-        List<RaftHost> hosts = new java.util.ArrayList<>();
+        List<RaftHost> hosts = new ArrayList<>();
         try {
             for (Peer peer : peers) {
                 RaftHost host = RaftHost.start(RaftHostConfig.defaults(peer.id(), peer.raftAddress(),

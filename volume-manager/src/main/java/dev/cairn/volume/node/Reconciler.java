@@ -52,9 +52,11 @@ final class Reconciler implements AutoCloseable {
     private final Set<Long> epochsInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> membershipInFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> repairsInFlight = ConcurrentHashMap.newKeySet();
-    private volatile boolean registered;
-    /** Log index of this run's registration in the cluster group. */
-    private volatile long registeredAt = Long.MAX_VALUE;
+    private static final long NOT_REGISTERED = Long.MAX_VALUE;
+    /** How long registering waits to see its own registration in this node's copy of the state. */
+    private static final long SEE_REGISTRATION_MS = 3_000;
+    /** Log index of this run's registration in the cluster group ({@link #NOT_REGISTERED} before it). */
+    private volatile long registeredAt = NOT_REGISTERED;
     private long leadingSinceMs = -1;
 
     private final long repairAfterMs;
@@ -78,7 +80,7 @@ final class Reconciler implements AutoCloseable {
      * this run: what it holds then includes everything committed before it (re)started.
      */
     boolean caughtUp() {
-        return registered && raft.clusterStateMachine().appliedIndex() >= registeredAt;
+        return raft.clusterStateMachine().appliedIndex() >= registeredAt; // never true before registering
     }
 
     /** Asks for a pass soon (coalesced). */
@@ -112,7 +114,7 @@ final class Reconciler implements AutoCloseable {
         if (!ClusterView.initialized(state)) {
             return;
         }
-        if (!registered) {
+        if (!registered()) {
             register();
             return;
         }
@@ -161,11 +163,14 @@ final class Reconciler implements AutoCloseable {
         }
     }
 
+    private boolean registered() {
+        return registeredAt != NOT_REGISTERED;
+    }
+
     private void register() {
         NodeRecord record = self.get();
         registeredAt = raft.cluster().submitAndSeeIndex(ClusterCommand.newBuilder().setNowMs(clock.millis())
-                .setRegisterNode(RegisterNode.newBuilder().setNode(record)).build(), 3_000);
-        registered = true;
+                .setRegisterNode(RegisterNode.newBuilder().setNode(record)).build(), SEE_REGISTRATION_MS);
         LOG.info("node {} registered with the cluster", record.getId());
         poke();
     }
@@ -287,7 +292,7 @@ final class Reconciler implements AutoCloseable {
 
     private void heartbeat() {
         try {
-            if (!registered) {
+            if (!registered()) {
                 return;
             }
             Heartbeat.Builder hb = Heartbeat.newBuilder().setNodeId(raft.nodeId()).setUsedBytes(usedBytes.get());
