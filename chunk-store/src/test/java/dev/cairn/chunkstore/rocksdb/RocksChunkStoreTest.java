@@ -42,6 +42,8 @@ class RocksChunkStoreTest {
         assertEquals(0, store.openHandles(), "every native handle was closed");
     }
 
+    private static final byte STALE = (byte) 0xA5;
+
     static ByteBuffer block(int seed) {
         byte[] b = new byte[BS];
         for (int i = 0; i < BS; i++) {
@@ -50,11 +52,20 @@ class RocksChunkStoreTest {
         return ByteBuffer.wrap(b);
     }
 
+    /**
+     * Reads into a buffer of stale bytes, starting a few bytes in: the store must write every byte
+     * of the range itself (zeros for absent blocks) and nothing outside it.
+     */
     byte[] read(long volume, long first, int count) {
-        ByteBuffer dst = ByteBuffer.allocate(count * BS);
+        int lead = 3;
+        ByteBuffer dst = ByteBuffer.allocate(lead + count * BS + 1);
+        Arrays.fill(dst.array(), STALE);
+        dst.position(lead);
         store.read(volume, first, count, dst);
-        assertEquals(count * BS, dst.position(), "read advances the buffer");
-        return dst.array();
+        assertEquals(lead + count * BS, dst.position(), "read advances the buffer");
+        assertEquals(STALE, dst.get(lead - 1), "read wrote before its range");
+        assertEquals(STALE, dst.get(lead + count * BS), "read wrote after its range");
+        return Arrays.copyOfRange(dst.array(), lead, lead + count * BS);
     }
 
     static AppliedIndex at(long index) {
