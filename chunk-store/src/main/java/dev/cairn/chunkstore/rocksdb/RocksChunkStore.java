@@ -58,7 +58,6 @@ public final class RocksChunkStore implements ChunkStore {
     private final NativeHandles.Scoped<RocksDB> db;
     private final ChunkStoreMetrics metrics;
     private final ThreadLocal<byte[]> valueBuffers;
-    private final ThreadLocal<byte[]> keyBuffers;
     private final VolumeFiles files;
     private volatile boolean closed;
 
@@ -67,7 +66,6 @@ public final class RocksChunkStore implements ChunkStore {
         this.zeros = new byte[blockSize];
         this.metrics = metrics;
         this.valueBuffers = ThreadLocal.withInitial(() -> new byte[4 + blockSize]);
-        this.keyBuffers = ThreadLocal.withInitial(() -> new byte[Keys.BLOCK_KEY]);
         cache = handles.scope(new LRUCache(Math.max(1, opts.blockCacheBytes())));
         filter = handles.scope(new BloomFilter(10));
         BlockBasedTableConfig table = new BlockBasedTableConfig()
@@ -186,45 +184,25 @@ public final class RocksChunkStore implements ChunkStore {
         dst.put(value, 4, blockSize);
     }
 
-    /**
-     * Iterates the range's keys, copying each block through this thread's value buffer (no array per
-     * block) and writing zeros only where a block is absent, so a range read of stored blocks copies
-     * each block once on the Java side.
-     */
     private void readRange(long volumeId, long firstBlock, int count, ByteBuffer dst) {
         int start = dst.position();
         long end = firstBlock + count;
-        byte[] value = valueBuffers.get();
-        byte[] key = keyBuffers.get();
-        long next = firstBlock; // blocks before this one are in dst
+        dst.put(start, new byte[count * blockSize]);
         try (var upper = handles.scope(new Slice(Keys.block(volumeId, end)));
              var ro = handles.scope(new ReadOptions().setIterateUpperBound(upper.get()).setVerifyChecksums(true));
              var it = handles.scope(db.get().newIterator(ro.get()))) {
             RocksIterator iterator = it.get();
             for (iterator.seek(Keys.block(volumeId, firstBlock)); iterator.isValid(); iterator.next()) {
-                if (iterator.key(key) != Keys.BLOCK_KEY) {
-                    throw corrupt(volumeId, next, "a key in the volume's block range is not a block key");
-                }
-                long block = Keys.blockIndexOf(key);
-                int found = iterator.value(value);
-                if (found != value.length) {
-                    throw corrupt(volumeId, block, "stored value has " + found + " bytes");
+                long block = Keys.blockIndexOf(iterator.key());
+                byte[] value = iterator.value();
+                if (value.length != 4 + blockSize) {
+                    throw corrupt(volumeId, block, "stored value has " + value.length + " bytes");
                 }
                 verify(volumeId, block, value);
-                zeroFill(dst, start, next - firstBlock, block - firstBlock);
                 dst.put(start + (int) (block - firstBlock) * blockSize, value, 4, blockSize);
-                next = block + 1;
             }
         }
-        zeroFill(dst, start, next - firstBlock, count);
         dst.position(start + count * blockSize);
-    }
-
-    /** Zeros blocks [from, to) of a range whose first block sits at {@code start} in dst. */
-    private void zeroFill(ByteBuffer dst, int start, long from, long to) {
-        for (long b = from; b < to; b++) {
-            dst.put(start + (int) b * blockSize, zeros);
-        }
     }
 
     private void verify(long volumeId, long block, byte[] value) {
