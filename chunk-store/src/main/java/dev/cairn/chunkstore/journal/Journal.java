@@ -336,7 +336,9 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Drops every record after {@code seq}, from the index and from the files (durably), so that
-     * their sequence numbers can be appended again.
+     * their sequence numbers can be appended again. Not atomic across a crash: later segments are
+     * deleted before the cut one is shortened, and a crash in between leaves dropped records on
+     * disk (docs/adr/0003-header-in-log.md, open questions).
      */
     public synchronized void truncateAfter(long seq) {
         checkOpen();
