@@ -72,7 +72,8 @@ class FailoverIT {
             check(NbdTools.qemuIo(NbdTools.uri(b, "fo"), writes(24, 40)));
 
             a.start();
-            assertEquals(200, cluster.detach("fo", b.id).status());
+            AdminHttp.Response detached = cluster.detachOn(b, "fo");
+            assertEquals(200, detached.status(), "detach on " + b.id + ": " + detached.body());
             Waits.until(Duration.ofSeconds(60), "attach back on " + a.id, () -> cluster.attach("fo", a.id, false).status() == 200);
             cluster.awaitServedBy("fo", a, Duration.ofSeconds(90));
             check(NbdTools.qemuIo(NbdTools.uri(a, "fo"), reads(0, 40)));

@@ -106,6 +106,15 @@ final class TestCluster implements AutoCloseable {
         return anyAdmin().post("/v1/volumes/" + name + "/detach", "{\"host\":\"" + host + "\"}");
     }
 
+    /**
+     * Detaches through the host's own node, as the Docker plugin on that host does. (The first live
+     * node may have just restarted, and answers 503 until it has caught up with the cluster group:
+     * docs/operations.md, "A node just restarted".)
+     */
+    AdminHttp.Response detachOn(NodeProcess host, String name) {
+        return new AdminHttp(host.adminUrl(), token).post("/v1/volumes/" + name + "/detach", "{\"host\":\"" + host.id + "\"}");
+    }
+
     /** Waits until {@code node} is the volume's primary and serves it over NBD. */
     void awaitServedBy(String name, NodeProcess node, Duration timeout) {
         Waits.until(timeout, node.id + " serving " + name, () -> NbdTools.exportListed(node, name));
