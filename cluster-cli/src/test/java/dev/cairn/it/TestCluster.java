@@ -103,7 +103,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     AdminHttp.Response detach(String name, String host) {
-        return anyAdmin().post("/v1/volumes/" + name + "/detach", "{\"host\":\"" + host + "\"}");
+        return detach(anyAdmin(), name, host);
     }
 
     /**
@@ -112,7 +112,11 @@ final class TestCluster implements AutoCloseable {
      * docs/operations.md, "A node just restarted".)
      */
     AdminHttp.Response detachOn(NodeProcess host, String name) {
-        return new AdminHttp(host.adminUrl(), token).post("/v1/volumes/" + name + "/detach", "{\"host\":\"" + host.id + "\"}");
+        return detach(new AdminHttp(host.adminUrl(), token), name, host.id);
+    }
+
+    private static AdminHttp.Response detach(AdminHttp via, String name, String host) {
+        return via.post("/v1/volumes/" + name + "/detach", "{\"host\":\"" + host + "\"}");
     }
 
     /** Waits until {@code node} is the volume's primary and serves it over NBD. */

@@ -54,7 +54,7 @@ public final class Journal implements AutoCloseable {
     private final Path dir;
     private final long segmentBytes;
     private final NavigableMap<Long, Indexed> index = new ConcurrentSkipListMap<>();
-    private final Map<Long, FileChannel> segments = new ConcurrentSkipListMap<>();
+    private final NavigableMap<Long, FileChannel> segments = new ConcurrentSkipListMap<>();
     private long openSegment;
     private long openSize;
     private boolean dirDirty;
@@ -168,9 +168,7 @@ public final class Journal implements AutoCloseable {
         ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
         readFully(ch, h, pos);
         h.flip();
-        CRC32C crc = new CRC32C();
-        crc.update(h.array(), 0, HEADER_BYTES - 4);
-        if (h.getInt(0) != MAGIC || h.getInt(HEADER_BYTES - 4) != (int) crc.getValue()) {
+        if (h.getInt(0) != MAGIC || h.getInt(HEADER_BYTES - 4) != headerCrc(h.array())) {
             return null;
         }
         int length = h.getInt(20);
@@ -178,6 +176,13 @@ public final class Journal implements AutoCloseable {
             return null;
         }
         return new Record(h.getLong(4), h.getLong(12), length, h.getInt(24));
+    }
+
+    /** The CRC32C of a header's bytes before its own checksum. */
+    private static int headerCrc(byte[] header) {
+        CRC32C crc = new CRC32C();
+        crc.update(header, 0, HEADER_BYTES - 4);
+        return (int) crc.getValue();
     }
 
     private static boolean dataMatches(FileChannel ch, long pos, int length, int expected) throws IOException {
@@ -241,9 +246,7 @@ public final class Journal implements AutoCloseable {
             dataCrc.update(data.duplicate());
             ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
             h.putInt(MAGIC).putLong(seq).putLong(term).putInt(length).putInt((int) dataCrc.getValue());
-            CRC32C headerCrc = new CRC32C();
-            headerCrc.update(h.array(), 0, HEADER_BYTES - 4);
-            h.putInt((int) headerCrc.getValue()).flip();
+            h.putInt(headerCrc(h.array())).flip();
             FileChannel ch = segments.get(openSegment);
             long pos = openSize;
             pos += writeFully(ch, h, pos);
@@ -348,11 +351,9 @@ public final class Journal implements AutoCloseable {
         }
         Location cut = first.getValue().at();
         try {
-            for (long id : new ArrayList<>(segments.keySet())) {
-                if (id > cut.segment()) {
-                    segments.remove(id).close();
-                    Files.delete(segmentPath(id));
-                }
+            for (long id : new ArrayList<>(segments.tailMap(cut.segment(), false).keySet())) {
+                segments.remove(id).close();
+                Files.delete(segmentPath(id));
             }
             FileChannel ch = segments.get(cut.segment());
             long at = cut.offset() - HEADER_BYTES;
@@ -375,36 +376,23 @@ public final class Journal implements AutoCloseable {
      */
     public synchronized int deleteSegmentsBefore(long seq) {
         checkOpen();
-        int deleted = 0;
-        for (long id : new ArrayList<>(segments.keySet())) {
-            if (id == openSegment) {
-                break;
-            }
-            Map.Entry<Long, Indexed> next = firstRecordOf(id + 1);
-            long nextSeq = next == null ? Long.MAX_VALUE : next.getKey();
-            if (nextSeq > seq) {
-                break;
-            }
+        // Segments hold ascending runs of sequence numbers: every segment before the one holding
+        // the first record at or above seq holds only records below it.
+        Map.Entry<Long, Indexed> kept = index.ceilingEntry(seq);
+        long firstKept = kept == null ? openSegment : Math.min(kept.getValue().at().segment(), openSegment);
+        List<Long> doomed = new ArrayList<>(segments.headMap(firstKept, false).keySet());
+        for (long id : doomed) {
             try {
                 segments.remove(id).close();
                 Files.delete(segmentPath(id));
             } catch (IOException e) {
                 throw new ChunkStoreException("journal " + dir + ": cannot delete segment " + id + ": " + e.getMessage(), e);
             }
-            index.headMap(nextSeq, false).clear();
-            deleted++;
-        }
-        return deleted;
-    }
-
-    /** The first record in a segment at or after {@code id}. */
-    private Map.Entry<Long, Indexed> firstRecordOf(long id) {
-        for (Map.Entry<Long, Indexed> e : index.entrySet()) {
-            if (e.getValue().at().segment() >= id) {
-                return e;
+            while (!index.isEmpty() && index.firstEntry().getValue().at().segment() == id) {
+                index.pollFirstEntry();
             }
         }
-        return null;
+        return doomed.size();
     }
 
     /** The number of segment files. */
