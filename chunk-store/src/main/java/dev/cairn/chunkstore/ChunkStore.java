@@ -58,8 +58,39 @@ public interface ChunkStore extends AutoCloseable {
      */
     AppliedIndex importVolume(long volumeId, Path file);
 
-    /** Approximate bytes stored for the volume (compressed blocks on disk plus memtables). */
+    /** Approximate bytes stored for the volume (compressed blocks on disk plus memtables, plus its journal). */
     long storedBytes(long volumeId);
+
+    // The journal of docs/adr/0003-header-in-log.md: the data of a volume's large log entries,
+    // written once, named by (sequence number, term) = (Raft index, term). Blocks point into it
+    // through PutFromJournal. Appends of one volume come from one thread at a time.
+
+    /**
+     * Appends a record to the volume's journal; durable after {@link #journalSync}. Records at or
+     * after {@code seq} already there are dead and are dropped first.
+     */
+    void journalAppend(long volumeId, long seq, long term, ByteBuffer data);
+
+    /** Makes the volume's journal records durable; returns at once when nothing is pending. */
+    void journalSync(long volumeId);
+
+    /** The data of a journal record, checked against its CRC, or null if the journal has no such record. */
+    ByteBuffer journalRead(long volumeId, long seq, long term);
+
+    /** Drops the volume's journal records after {@code seq}. */
+    void journalTruncateAfter(long volumeId, long seq);
+
+    /**
+     * Frees journal space: deletes the segments no block points into whose records all lie before
+     * {@code keepFromSeq} (which must cover every record a Raft peer may still ask for), after
+     * moving the few live blocks of mostly dead ones into the store. Runs on the volume's apply
+     * thread; reads may run concurrently.
+     */
+    JournalCleaning cleanJournal(long volumeId, long keepFromSeq);
+
+    /** What {@link #cleanJournal} did. */
+    record JournalCleaning(int segmentsDeleted, long bytesFreed, long blocksMoved, long journalBytes) {
+    }
 
     @Override
     void close();

@@ -14,11 +14,18 @@ import java.util.Objects;
 public final class VolumeBatch {
 
     /** One operation of a batch. */
-    public sealed interface Op permits Put, DeleteRange {
+    public sealed interface Op permits Put, PutFromJournal, DeleteRange {
     }
 
     /** Stores a whole block; {@code data} has exactly the store's block size remaining. */
     public record Put(long blockIndex, ByteBuffer data) implements Op {
+    }
+
+    /**
+     * Stores a whole block whose bytes already lie in the volume's journal: the block-sized slice at
+     * {@code recordOffset} of the record {@code (seq, term)} (docs/adr/0003-header-in-log.md).
+     */
+    public record PutFromJournal(long blockIndex, long seq, long term, int recordOffset) implements Op {
     }
 
     /** Makes {@code count} blocks from {@code firstBlock} read as zeros again (trim, write-zeroes). */
@@ -36,6 +43,11 @@ public final class VolumeBatch {
 
     public VolumeBatch put(long blockIndex, ByteBuffer data) {
         ops.add(new Put(blockIndex, Objects.requireNonNull(data)));
+        return this;
+    }
+
+    public VolumeBatch putFromJournal(long blockIndex, long seq, long term, int recordOffset) {
+        ops.add(new PutFromJournal(blockIndex, seq, term, recordOffset));
         return this;
     }
 

@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rules:
  * <ul>
- *   <li>Sequence numbers only grow: {@link #append} refuses one at or below the last record's.
- *       {@link #truncateAfter} drops the records after a sequence number, from the index and from
- *       the files, so a later append may reuse those numbers (with a newer term).
+ *   <li>Sequence numbers only grow. {@link #truncateAfter} drops the records after a sequence
+ *       number, from the index and from the files, so a later append may reuse those numbers; an
+ *       {@link #append} at or below the last record's number does the same first (the caller only
+ *       rewrites a number whose record is dead: a Raft log rewrites an index only after dropping
+ *       it, and a crash can leave the journal ahead of the log, or a truncate half done).
  *   <li>A record is durable once {@link #sync} returns after its append. A segment is synced
  *       before the next one is created, so after a crash only the last segment can end in a torn
  *       record; {@link #open} cuts it off. A bad record anywhere else is corruption and fails the
@@ -34,7 +36,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Every read checks the record's CRC32C and never returns bytes that fail it.
  * </ul>
  * Thread safety: appends, truncation and deletion are serialized; reads and lookups run
- * concurrently with them (a record is in the index only once its bytes are written).
+ * concurrently with them (a record is in the index only once its bytes are written). A deleted
+ * segment's file is unlinked at once but its channel stays open until the next deletion, so a
+ * read that looked its location up just before still completes; a later lookup fails with
+ * {@link SegmentGoneException}, and the caller looks the location up again.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
@@ -55,9 +60,13 @@ public final class Journal implements AutoCloseable {
     private final long segmentBytes;
     private final NavigableMap<Long, Indexed> index = new ConcurrentSkipListMap<>();
     private final NavigableMap<Long, FileChannel> segments = new ConcurrentSkipListMap<>();
+    private final List<FileChannel> retired = new ArrayList<>();
     private long openSegment;
     private long openSize;
     private boolean dirDirty;
+    /** The last sequence number appended, and the last one made durable by {@link #sync}. */
+    private long appendedSeq = -1;
+    private volatile long syncedSeq = -1;
     private volatile boolean closed;
 
     private Journal(Path dir, long segmentBytes) {
@@ -158,6 +167,8 @@ public final class Journal implements AutoCloseable {
         if (ids.isEmpty()) {
             startSegment(1);
         }
+        appendedSeq = lastSeq();
+        syncedSeq = appendedSeq;
     }
 
     private record Record(long seq, long term, int length, int crc) {
@@ -225,16 +236,17 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Appends a record and returns where its data lies. Durable only after {@link #sync}.
-     *
-     * @throws IllegalArgumentException if {@code seq} is not above the last record's
+     * Appends a record and returns where its data lies. Durable only after {@link #sync}. If
+     * records at or after {@code seq} exist they are dead (see the class rules): they are dropped
+     * first, as by {@link #truncateAfter}{@code (seq - 1)}.
      */
     public synchronized Location append(long seq, long term, ByteBuffer data) {
         checkOpen();
         Map.Entry<Long, Indexed> lastEntry = index.lastEntry();
         if (lastEntry != null && seq <= lastEntry.getKey()) {
-            throw new IllegalArgumentException("journal " + dir + ": sequence number " + seq
-                    + " is not above the last one, " + lastEntry.getKey());
+            LOG.info("journal {}: record {} (term {}) replaces records {}..{}, dropped as dead", dir, seq, term, seq,
+                    lastEntry.getKey());
+            truncateAfter(seq - 1);
         }
         int length = data.remaining();
         try {
@@ -254,6 +266,7 @@ public final class Journal implements AutoCloseable {
             Location at = new Location(openSegment, openSize + HEADER_BYTES, length, (int) dataCrc.getValue());
             openSize = pos;
             index.put(seq, new Indexed(term, at));
+            appendedSeq = seq;
             return at;
         } catch (IOException e) {
             throw new ChunkStoreException("journal " + dir + ": append of record " + seq + " failed: " + e.getMessage(), e);
@@ -268,12 +281,20 @@ public final class Journal implements AutoCloseable {
         return total;
     }
 
-    /** Makes every record appended so far durable (fdatasync, and the directory after a new segment). */
+    /**
+     * Makes every record appended so far durable (fdatasync, and the directory after a new
+     * segment). Returns at once if nothing was appended since the last sync.
+     */
     public void sync() {
         FileChannel ch;
         boolean syncDir;
+        long upTo;
         synchronized (this) {
             checkOpen();
+            upTo = appendedSeq;
+            if (upTo == syncedSeq && !dirDirty) {
+                return;
+            }
             ch = segments.get(openSegment);
             syncDir = dirDirty;
             dirDirty = false;
@@ -286,8 +307,21 @@ public final class Journal implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
+            synchronized (this) {
+                dirDirty |= syncDir;
+            }
             throw new ChunkStoreException("journal " + dir + ": sync failed: " + e.getMessage()
                     + "; the disk may be failing or full", e);
+        }
+        synchronized (this) {
+            syncedSeq = Math.max(syncedSeq, upTo);
+        }
+    }
+
+    /** Syncs unless every record up to {@code seq} is durable already. */
+    public void syncThrough(long seq) {
+        if (syncedSeq < seq) {
+            sync();
         }
     }
 
@@ -313,7 +347,7 @@ public final class Journal implements AutoCloseable {
         checkOpen();
         FileChannel ch = segments.get(at.segment());
         if (ch == null) {
-            throw new ChunkStoreException("journal " + dir + ": segment " + at.segment() + " is gone");
+            throw new SegmentGoneException("journal " + dir + ": segment " + at.segment() + " is gone");
         }
         if (dst.remaining() < at.length()) {
             throw new IllegalArgumentException("record of " + at.length() + " bytes does not fit in " + dst.remaining());
@@ -338,10 +372,30 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
+     * Reads {@code dst.remaining()} bytes at {@code offset} of a segment, unchecked: for callers
+     * that keep their own checksums of parts of records (a block's pointer holds the block's).
+     *
+     * @throws SegmentGoneException if the segment has been deleted
+     */
+    public void readRaw(long segment, long offset, ByteBuffer dst) {
+        checkOpen();
+        FileChannel ch = segments.get(segment);
+        if (ch == null) {
+            throw new SegmentGoneException("journal " + dir + ": segment " + segment + " is gone");
+        }
+        try {
+            readFully(ch, dst, offset);
+        } catch (IOException e) {
+            throw new ChunkStoreException("journal " + dir + ": read at segment " + segment + " offset "
+                    + offset + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Drops every record after {@code seq}, from the index and from the files (durably), so that
      * their sequence numbers can be appended again. Not atomic across a crash: later segments are
      * deleted before the cut one is shortened, and a crash in between leaves dropped records on
-     * disk (docs/adr/0003-header-in-log.md, open questions).
+     * disk; the next {@link #append} of one of their numbers drops them again.
      */
     public synchronized void truncateAfter(long seq) {
         checkOpen();
@@ -368,6 +422,8 @@ public final class Journal implements AutoCloseable {
             throw new ChunkStoreException("journal " + dir + ": truncate after " + seq + " failed: " + e.getMessage(), e);
         }
         index.tailMap(seq, false).clear();
+        appendedSeq = lastSeq();
+        syncedSeq = Math.min(syncedSeq, appendedSeq);
     }
 
     /**
@@ -395,6 +451,74 @@ public final class Journal implements AutoCloseable {
         return doomed.size();
     }
 
+    /** A segment file: its id, the sequence numbers of its first and last record (-1 if none) and its size. */
+    public record Segment(long id, long firstSeq, long lastSeq, long bytes, boolean open) {
+    }
+
+    /** Every segment, in order. */
+    public synchronized List<Segment> segments() {
+        checkOpen();
+        // One pass over the index (records lie in segment order): segment -> {first, last}.
+        Map<Long, long[]> runs = new java.util.HashMap<>();
+        for (Map.Entry<Long, Indexed> r : index.entrySet()) {
+            long[] run = runs.computeIfAbsent(r.getValue().at().segment(), k -> new long[] {r.getKey(), r.getKey()});
+            run[1] = r.getKey();
+        }
+        List<Segment> out = new ArrayList<>();
+        for (Map.Entry<Long, FileChannel> e : segments.entrySet()) {
+            long id = e.getKey();
+            long[] run = runs.get(id);
+            long first = run == null ? -1 : run[0];
+            long last = run == null ? -1 : run[1];
+            long bytes;
+            try {
+                bytes = id == openSegment ? openSize : e.getValue().size();
+            } catch (IOException ex) {
+                throw new ChunkStoreException("journal " + dir + ": cannot size segment " + id + ": " + ex.getMessage(), ex);
+            }
+            out.add(new Segment(id, first, last, bytes, id == openSegment));
+        }
+        return out;
+    }
+
+    /**
+     * Deletes one segment other than the one being appended to, with its records. Its file is
+     * unlinked now; its channel is closed at the next deletion (see the class comment).
+     */
+    public synchronized void deleteSegment(long id) {
+        checkOpen();
+        if (id == openSegment) {
+            throw new IllegalArgumentException("journal " + dir + ": segment " + id + " is the open one");
+        }
+        for (FileChannel ch : retired) {
+            closeQuietly(ch);
+        }
+        retired.clear();
+        FileChannel ch = segments.remove(id);
+        if (ch == null) {
+            return;
+        }
+        retired.add(ch);
+        index.values().removeIf(r -> r.at().segment() == id);
+        try {
+            Files.delete(segmentPath(id));
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            }
+        } catch (IOException e) {
+            throw new ChunkStoreException("journal " + dir + ": cannot delete segment " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The journal's bytes on disk. */
+    public synchronized long bytes() {
+        long total = 0;
+        for (Segment s : segments()) {
+            total += s.bytes();
+        }
+        return total;
+    }
+
     /** The number of segment files. */
     public int segmentCount() {
         return segments.size();
@@ -406,16 +530,20 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    private void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.warn("journal {}: closing a segment failed: {}", dir, e.getMessage());
+        }
+    }
+
     @Override
     public synchronized void close() {
         closed = true;
-        for (FileChannel ch : segments.values()) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                LOG.warn("journal {}: closing a segment failed: {}", dir, e.getMessage());
-            }
-        }
+        segments.values().forEach(this::closeQuietly);
+        retired.forEach(this::closeQuietly);
         segments.clear();
+        retired.clear();
     }
 }

@@ -6,6 +6,8 @@ import dev.cairn.chunkstore.ChunkStore;
 import dev.cairn.chunkstore.ChunkStoreException;
 import dev.cairn.chunkstore.VolumeBatch;
 import dev.cairn.chunkstore.VolumeExport;
+import dev.cairn.chunkstore.journal.Journal;
+import dev.cairn.chunkstore.journal.SegmentGoneException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -37,8 +39,10 @@ import org.rocksdb.WriteOptions;
  * flushes memtables to SST files. Volume deletion and import, which no log replays, are written with
  * the WAL on and synced.
  *
- * <p>Value of a block: CRC32C (4 bytes, big-endian) followed by the block. An all-zero block is
- * stored as no key at all (thin provisioning: absent reads as zeros).
+ * <p>Value of a block: CRC32C (4 bytes, big-endian) followed by the block, or a {@link Pointer} into
+ * the volume's journal (docs/adr/0003-header-in-log.md), where large writes' bytes are written
+ * once. An all-zero block is stored as no key at all (thin provisioning: absent reads as zeros).
+ * The journals live beside the database, in {@code <dir>-journal/<volumeId>/}.
  */
 public final class RocksChunkStore implements ChunkStore {
     static {
@@ -59,6 +63,8 @@ public final class RocksChunkStore implements ChunkStore {
     private final ChunkStoreMetrics metrics;
     private final ThreadLocal<byte[]> valueBuffers;
     private final VolumeFiles files;
+    final VolumeJournals journals;
+    private final ThreadLocal<ByteBuffer> recordBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocate(0));
     private volatile boolean closed;
 
     private RocksChunkStore(Path dir, RocksChunkStoreOptions opts, ChunkStoreMetrics metrics) throws RocksDBException {
@@ -111,6 +117,7 @@ public final class RocksChunkStore implements ChunkStore {
         flushOptions = handles.scope(new FlushOptions().setWaitForFlush(true));
         db = handles.scope(RocksDB.open(options.get(), dir.toString()));
         files = new VolumeFiles(this);
+        journals = new VolumeJournals(dir.resolveSibling(dir.getFileName() + "-journal"), opts.journalSegmentBytes());
     }
 
     /** Opens (creating if needed) the store in {@code dir} with default options. */
@@ -157,11 +164,15 @@ public final class RocksChunkStore implements ChunkStore {
             throw new ChunkStoreException("bad read: block " + firstBlock + " count " + count + " into " + dst.remaining() + " bytes");
         }
         long started = System.nanoTime();
+        int start = dst.position();
         try {
-            if (count == 1) {
-                readOne(volumeId, firstBlock, dst);
-            } else if (count > 1) {
-                readRange(volumeId, firstBlock, count, dst);
+            try {
+                readBlocks(volumeId, firstBlock, count, dst);
+            } catch (SegmentGoneException e) {
+                // The cleaner moved a block and deleted its segment after we found its pointer:
+                // the block's value has changed since, so read again.
+                dst.position(start);
+                readBlocks(volumeId, firstBlock, count, dst);
             }
         } catch (RocksDBException e) {
             throw new ChunkStoreException("read of volume " + volumeId + " blocks " + firstBlock + "+" + count + " failed: " + e.getMessage(), e);
@@ -170,11 +181,26 @@ public final class RocksChunkStore implements ChunkStore {
         }
     }
 
+    private void readBlocks(long volumeId, long firstBlock, int count, ByteBuffer dst) throws RocksDBException {
+        if (count == 1) {
+            readOne(volumeId, firstBlock, dst);
+        } else if (count > 1) {
+            readRange(volumeId, firstBlock, count, dst);
+        }
+    }
+
     private void readOne(long volumeId, long block, ByteBuffer dst) throws RocksDBException {
         byte[] value = valueBuffers.get();
         int found = db.get().get(pointReads.get(), Keys.block(volumeId, block), value);
         if (found == RocksDB.NOT_FOUND) {
             dst.put(zeros);
+            return;
+        }
+        if (Pointer.is(value, found)) {
+            Pointer p = Pointer.decode(value);
+            int at = dst.position();
+            readJournal(volumeId, p, 1, dst);
+            verifyJournalBlock(volumeId, block, p.crc(), dst, at);
             return;
         }
         if (found != value.length) {
@@ -192,17 +218,94 @@ public final class RocksChunkStore implements ChunkStore {
              var ro = handles.scope(new ReadOptions().setIterateUpperBound(upper.get()).setVerifyChecksums(true));
              var it = handles.scope(db.get().newIterator(ro.get()))) {
             RocksIterator iterator = it.get();
+            JournalRun run = new JournalRun(volumeId, dst, start, firstBlock);
             for (iterator.seek(Keys.block(volumeId, firstBlock)); iterator.isValid(); iterator.next()) {
                 long block = Keys.blockIndexOf(iterator.key());
                 byte[] value = iterator.value();
+                if (Pointer.is(value, value.length)) {
+                    run.add(block, Pointer.decode(value));
+                    continue;
+                }
                 if (value.length != 4 + blockSize) {
                     throw corrupt(volumeId, block, "stored value has " + value.length + " bytes");
                 }
                 verify(volumeId, block, value);
                 dst.put(start + (int) (block - firstBlock) * blockSize, value, 4, blockSize);
             }
+            run.finish();
         }
         dst.position(start + count * blockSize);
+    }
+
+    /**
+     * Blocks of a range read that point into the journal, gathered into runs of consecutive blocks
+     * lying back to back in one segment, each run read with one pread.
+     */
+    private final class JournalRun {
+        private final long volumeId;
+        private final ByteBuffer dst;
+        private final int dstStart;
+        private final long firstBlock;
+        private long runBlock = -1;
+        private Pointer runStart;
+        private int[] crcs = new int[16];
+        private int length;
+
+        JournalRun(long volumeId, ByteBuffer dst, int dstStart, long firstBlock) {
+            this.volumeId = volumeId;
+            this.dst = dst;
+            this.dstStart = dstStart;
+            this.firstBlock = firstBlock;
+        }
+
+        void add(long block, Pointer p) {
+            if (length > 0 && (block != runBlock + length || p.segment() != runStart.segment()
+                    || p.offset() != runStart.offset() + (long) length * blockSize)) {
+                finish();
+            }
+            if (length == 0) {
+                runBlock = block;
+                runStart = p;
+            }
+            if (length == crcs.length) {
+                crcs = Arrays.copyOf(crcs, length * 2);
+            }
+            crcs[length++] = p.crc();
+        }
+
+        void finish() {
+            if (length == 0) {
+                return;
+            }
+            int at = dstStart + (int) (runBlock - firstBlock) * blockSize;
+            ByteBuffer slice = dst.duplicate().position(at).limit(at + length * blockSize);
+            readJournal(volumeId, runStart, length, slice);
+            for (int i = 0; i < length; i++) {
+                verifyJournalBlock(volumeId, runBlock + i, crcs[i], dst, at + i * blockSize);
+            }
+            length = 0;
+        }
+    }
+
+    private void readJournal(long volumeId, Pointer p, int blocks, ByteBuffer dst) {
+        Journal journal = journals.find(volumeId);
+        if (journal == null) {
+            throw new ChunkStoreException("volume " + volumeId + " has blocks in a journal that is missing: the replica"
+                    + " must be rebuilt (docs/operations.md)");
+        }
+        ByteBuffer slice = dst.duplicate().limit(dst.position() + blocks * blockSize);
+        journal.readRaw(p.segment(), p.offset(), slice);
+        dst.position(dst.position() + blocks * blockSize);
+    }
+
+    private void verifyJournalBlock(long volumeId, long block, int expected, ByteBuffer buf, int at) {
+        CRC32C crc = new CRC32C();
+        crc.update(buf.duplicate().position(at).limit(at + blockSize));
+        int actual = (int) crc.getValue();
+        if (expected != actual) {
+            metrics.checksumFailure();
+            throw new ChecksumMismatchException(volumeId, block, expected, actual);
+        }
     }
 
     private void verify(long volumeId, long block, byte[] value) {
@@ -227,9 +330,16 @@ public final class RocksChunkStore implements ChunkStore {
         validate(batch);
         long started = System.nanoTime();
         try (var wb = handles.scope(new WriteBatch())) {
+            JournalRecords records = null;
             for (VolumeBatch.Op op : batch.ops()) {
                 switch (op) {
                     case VolumeBatch.Put put -> putBlock(wb.get(), batch.volumeId(), put);
+                    case VolumeBatch.PutFromJournal ref -> {
+                        if (records == null) {
+                            records = new JournalRecords(batch.volumeId());
+                        }
+                        putPointer(wb.get(), batch.volumeId(), ref, records);
+                    }
                     case VolumeBatch.DeleteRange del -> wb.get().deleteRange(Keys.block(batch.volumeId(), del.firstBlock()),
                             Keys.block(batch.volumeId(), del.firstBlock() + del.count()));
                 }
@@ -253,6 +363,12 @@ public final class RocksChunkStore implements ChunkStore {
                     if (put.blockIndex() < 0 || put.data().remaining() != blockSize) {
                         throw new ChunkStoreException("bad put in batch for volume " + batch.volumeId() + ": block " + put.blockIndex()
                                 + " with " + put.data().remaining() + " bytes (block size " + blockSize + "); nothing applied");
+                    }
+                }
+                case VolumeBatch.PutFromJournal ref -> {
+                    if (ref.blockIndex() < 0 || ref.recordOffset() < 0) {
+                        throw new ChunkStoreException("bad journal put in batch for volume " + batch.volumeId() + ": block "
+                                + ref.blockIndex() + " at record offset " + ref.recordOffset() + "; nothing applied");
                     }
                 }
                 case VolumeBatch.DeleteRange del -> {
@@ -279,6 +395,80 @@ public final class RocksChunkStore implements ChunkStore {
         wb.put(key, value);
     }
 
+    /** The journal records a batch points into, each read (and checked) once. */
+    private final class JournalRecords {
+        private final long volumeId;
+        private final Journal journal;
+        private long seq = -1;
+        private long term;
+        private Journal.Location at;
+        private ByteBuffer data;
+
+        JournalRecords(long volumeId) {
+            this.volumeId = volumeId;
+            this.journal = journals.find(volumeId);
+        }
+
+        /** Loads record (seq, term) as the current one. */
+        void load(long seq, long term) {
+            if (seq == this.seq && term == this.term) {
+                return;
+            }
+            Journal.Location loc = journal == null ? null : journal.find(seq, term);
+            if (loc == null) {
+                throw new ChunkStoreException("volume " + volumeId + ": the journal has no record " + seq + " of term " + term
+                        + " (lost in a power failure before it was synced?): the replica must be rebuilt (docs/operations.md)");
+            }
+            // A pointer made durable by a memtable flush must never outlive its record in a power
+            // failure: the record is synced first (usually it was, before its entry committed).
+            journal.syncThrough(seq);
+            ByteBuffer buf = recordBuffers.get();
+            if (buf.capacity() < loc.length()) {
+                buf = ByteBuffer.allocate(loc.length());
+                recordBuffers.set(buf);
+            }
+            buf.clear().limit(loc.length());
+            journal.read(loc, buf);
+            this.seq = seq;
+            this.term = term;
+            this.at = loc;
+            this.data = buf.flip();
+        }
+    }
+
+    private void putPointer(WriteBatch wb, long volumeId, VolumeBatch.PutFromJournal ref, JournalRecords records)
+            throws RocksDBException {
+        records.load(ref.seq(), ref.term());
+        if (ref.recordOffset() > records.at.length() - blockSize) {
+            throw new ChunkStoreException("journal put of volume " + volumeId + " block " + ref.blockIndex() + ": offset "
+                    + ref.recordOffset() + " is beyond record " + ref.seq() + " of " + records.at.length() + " bytes");
+        }
+        byte[] key = Keys.block(volumeId, ref.blockIndex());
+        byte[] array = records.data.array();
+        int from = records.data.arrayOffset() + ref.recordOffset();
+        if (Arrays.mismatch(array, from, from + blockSize, zeros, 0, blockSize) == -1) {
+            wb.delete(key);
+            return;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(array, from, blockSize);
+        wb.put(key, new Pointer(records.at.segment(), records.at.offset() + ref.recordOffset(), (int) crc.getValue()).encode());
+    }
+
+    /** The value a block would have if its bytes were stored inline: for exports and the cleaner. */
+    byte[] inlineValue(long volumeId, long block, byte[] value) {
+        if (!Pointer.is(value, value.length)) {
+            return value;
+        }
+        Pointer p = Pointer.decode(value);
+        ByteBuffer buf = ByteBuffer.allocate(4 + blockSize);
+        buf.position(4);
+        readJournal(volumeId, p, 1, buf);
+        verifyJournalBlock(volumeId, block, p.crc(), buf, 4);
+        buf.putInt(0, p.crc());
+        return buf.array();
+    }
+
     static byte[] encode(AppliedIndex index) {
         return ByteBuffer.allocate(16).putLong(index.term()).putLong(index.index()).array();
     }
@@ -302,6 +492,10 @@ public final class RocksChunkStore implements ChunkStore {
     @Override
     public void sync() {
         checkOpen();
+        // Journals first: a flushed pointer must never point at a record a power failure could lose.
+        for (Journal j : journals.all()) {
+            j.sync();
+        }
         try {
             db.get().flush(flushOptions.get());
         } catch (RocksDBException e) {
@@ -319,6 +513,7 @@ public final class RocksChunkStore implements ChunkStore {
         } catch (RocksDBException e) {
             throw new ChunkStoreException("cannot delete volume " + volumeId + ": " + e.getMessage(), e);
         }
+        journals.delete(volumeId);
     }
 
     @Override
@@ -341,7 +536,8 @@ public final class RocksChunkStore implements ChunkStore {
             List<Range> range = List.of(new Range(start.get(), end.get()));
             long inFiles = db.get().getApproximateSizes(range, org.rocksdb.SizeApproximationFlag.INCLUDE_FILES)[0];
             long inMemory = db.get().getApproximateSizes(range, org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES)[0];
-            return inFiles + inMemory + blobShare(inFiles);
+            Journal journal = journals.find(volumeId);
+            return inFiles + inMemory + blobShare(inFiles) + (journal == null ? 0 : journal.bytes());
         } catch (RocksDBException e) {
             throw new ChunkStoreException("cannot size volume " + volumeId + ": " + e.getMessage(), e);
         }
@@ -365,6 +561,53 @@ public final class RocksChunkStore implements ChunkStore {
         return (long) (blobs * Math.min(1.0, (double) inFiles / sst));
     }
 
+    @Override
+    public void journalAppend(long volumeId, long seq, long term, ByteBuffer data) {
+        checkOpen();
+        journals.create(volumeId).append(seq, term, data);
+    }
+
+    @Override
+    public void journalSync(long volumeId) {
+        checkOpen();
+        Journal j = journals.find(volumeId);
+        if (j != null) {
+            j.sync();
+        }
+    }
+
+    @Override
+    public ByteBuffer journalRead(long volumeId, long seq, long term) {
+        checkOpen();
+        Journal j = journals.find(volumeId);
+        Journal.Location at = j == null ? null : j.find(seq, term);
+        if (at == null) {
+            return null;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(at.length());
+        j.read(at, buf);
+        return buf.flip();
+    }
+
+    @Override
+    public void journalTruncateAfter(long volumeId, long seq) {
+        checkOpen();
+        Journal j = journals.find(volumeId);
+        if (j != null) {
+            j.truncateAfter(seq);
+        }
+    }
+
+    @Override
+    public JournalCleaning cleanJournal(long volumeId, long keepFromSeq) {
+        checkOpen();
+        Journal j = journals.find(volumeId);
+        if (j == null) {
+            return new JournalCleaning(0, 0, 0, 0);
+        }
+        return new JournalCleaner(this, volumeId, j).clean(keepFromSeq);
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new ChunkStoreException("the chunk store is closed");
@@ -378,10 +621,14 @@ public final class RocksChunkStore implements ChunkStore {
         }
         closed = true;
         try {
+            for (Journal j : journals.all()) {
+                j.sync();
+            }
             db.get().flush(flushOptions.get());
-        } catch (RocksDBException e) {
+        } catch (RocksDBException | ChunkStoreException e) {
             // closing anyway; the Raft log replays what the memtable held
         }
+        journals.close();
         db.close();
         flushOptions.close();
         pointReads.close();

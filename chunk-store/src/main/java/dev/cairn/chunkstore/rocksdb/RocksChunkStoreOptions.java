@@ -14,9 +14,13 @@ import java.util.Locale;
  * @param blobFiles        blocks kept in blob files, with only their keys in the LSM tree (RocksDB's
  *                         key-value separation), so compactions rewrite keys, not blocks; may change
  *                         between opens (blob files stay readable either way)
+ * @param journalSegmentBytes size at which a volume's journal segment is closed (docs/adr/0003): the
+ *                         unit in which journal space is freed
  */
 public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long writeBufferBytes, Compression compression,
-                                     boolean blobFiles) {
+                                     boolean blobFiles, long journalSegmentBytes) {
+
+    public static final long DEFAULT_JOURNAL_SEGMENT_BYTES = 256L << 20;
 
     public static final int DEFAULT_BLOCK_SIZE = 4096;
     /**
@@ -56,20 +60,28 @@ public record RocksChunkStoreOptions(int blockSize, long blockCacheBytes, long w
         if (blockCacheBytes < 0 || writeBufferBytes < (1 << 20)) {
             throw new IllegalArgumentException("block cache must be >= 0 and write buffer >= 1 MiB");
         }
+        if (journalSegmentBytes < (1 << 16)) {
+            throw new IllegalArgumentException("journal segments must be at least 64 KiB, got " + journalSegmentBytes);
+        }
         if (compression == null) {
             throw new IllegalArgumentException("compression must be given (NONE to store blocks raw)");
         }
     }
 
     public static RocksChunkStoreOptions defaults() {
-        return new RocksChunkStoreOptions(DEFAULT_BLOCK_SIZE, 256L << 20, 64L << 20, Compression.NONE, DEFAULT_BLOB_FILES);
+        return new RocksChunkStoreOptions(DEFAULT_BLOCK_SIZE, 256L << 20, 64L << 20, Compression.NONE, DEFAULT_BLOB_FILES,
+                DEFAULT_JOURNAL_SEGMENT_BYTES);
     }
 
     public RocksChunkStoreOptions withCompression(Compression c) {
-        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, c, blobFiles);
+        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, c, blobFiles, journalSegmentBytes);
     }
 
     public RocksChunkStoreOptions withBlobFiles(boolean on) {
-        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, compression, on);
+        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, compression, on, journalSegmentBytes);
+    }
+
+    public RocksChunkStoreOptions withJournalSegmentBytes(long bytes) {
+        return new RocksChunkStoreOptions(blockSize, blockCacheBytes, writeBufferBytes, compression, blobFiles, bytes);
     }
 }

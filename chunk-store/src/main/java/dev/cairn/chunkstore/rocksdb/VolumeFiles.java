@@ -20,8 +20,10 @@ import org.rocksdb.SstFileWriter;
 import org.rocksdb.WriteBatch;
 
 /**
- * A volume as one SST file: its applied-index key first, then its blocks in key order. Written
- * from a RocksDB snapshot (consistent as of the call), ingested after deleting the volume's range.
+ * A volume as one SST file: its applied-index key first, then its blocks in key order, each with
+ * its bytes (blocks that lie in the journal are read from it). Written from a RocksDB snapshot
+ * (consistent as of the call; the journal segments it points into are only deleted by the cleaner,
+ * which runs on the same thread as exports), ingested after deleting the volume's range.
  */
 final class VolumeFiles {
     private final RocksChunkStore store;
@@ -46,7 +48,9 @@ final class VolumeFiles {
             long blocks = 0;
             RocksIterator iterator = it.get();
             for (iterator.seek(Keys.block(volumeId, 0)); iterator.isValid(); iterator.next()) {
-                writer.get().put(iterator.key(), iterator.value());
+                // Self-contained: blocks in the journal are written out as bytes.
+                byte[] key = iterator.key();
+                writer.get().put(key, store.inlineValue(volumeId, Keys.blockIndexOf(key), iterator.value()));
                 blocks++;
             }
             writer.get().finish();

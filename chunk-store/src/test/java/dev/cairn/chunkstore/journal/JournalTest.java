@@ -76,14 +76,65 @@ class JournalTest {
         }
     }
 
+    /**
+     * Records at or after an appended number are dead (the log dropped them, or a crash left the
+     * journal ahead of it): the append drops them first, whatever their term, and durably.
+     */
     @Test
-    void appendRefusesASequenceNumberNotAboveTheLast() {
-        try (Journal j = Journal.open(tmp.resolve("j"), 1 << 20)) {
-            j.append(5, 1, ByteBuffer.wrap(bytes(1, 10)));
-            assertThrows(IllegalArgumentException.class, () -> j.append(5, 2, ByteBuffer.wrap(bytes(2, 10))));
-            assertThrows(IllegalArgumentException.class, () -> j.append(4, 2, ByteBuffer.wrap(bytes(2, 10))));
+    void anAppendAtOrBelowTheLastNumberDropsTheDeadRecordsFirst() {
+        Path dir = tmp.resolve("j");
+        try (Journal j = Journal.open(dir, 1000)) {
+            for (long s = 1; s <= 9; s++) {
+                j.append(s, 2, ByteBuffer.wrap(bytes(s, 300))); // three records per segment
+            }
+            j.append(5, 1, ByteBuffer.wrap(bytes(50, 10))); // an older term may replace: entries keep their terms
             assertEquals(5, j.lastSeq());
-            assertArrayEquals(bytes(1, 10), read(j, j.find(5, 1)), "the refused appends changed nothing");
+            assertNull(j.find(5, 2));
+            assertNull(j.find(8, 2));
+            assertArrayEquals(bytes(50, 10), read(j, j.find(5, 1)));
+            j.append(5, 3, ByteBuffer.wrap(bytes(51, 10))); // the same number again
+            assertArrayEquals(bytes(51, 10), read(j, j.find(5, 3)));
+            assertNull(j.find(5, 1));
+            j.append(6, 3, ByteBuffer.wrap(bytes(6, 10)));
+            j.sync();
+        }
+        try (Journal j = Journal.open(dir, 1000)) {
+            assertEquals(6, j.lastSeq());
+            for (long s = 1; s <= 4; s++) {
+                assertArrayEquals(bytes(s, 300), read(j, j.find(s, 2)), "record " + s);
+            }
+            assertArrayEquals(bytes(51, 10), read(j, j.find(5, 3)));
+            assertArrayEquals(bytes(6, 10), read(j, j.find(6, 3)));
+            assertNull(j.find(7, 2));
+        }
+    }
+
+    @Test
+    void deletingOneSegmentKeepsTheOthersAndTheDeletedOnesReadsSayGone() {
+        Path dir = tmp.resolve("j");
+        try (Journal j = Journal.open(dir, 1000)) {
+            for (long s = 1; s <= 10; s++) {
+                j.append(s, 1, ByteBuffer.wrap(bytes(s, 300)));
+            }
+            j.sync();
+            List<Journal.Segment> segments = j.segments();
+            assertEquals(4, segments.size());
+            assertEquals(new Journal.Segment(2, 4, 6, 3 * (Journal.HEADER_BYTES + 300), false), segments.get(1));
+            assertTrue(segments.get(3).open());
+            Journal.Location old = j.find(5, 1);
+            j.deleteSegment(2);
+            assertThrows(IllegalArgumentException.class, () -> j.deleteSegment(4), "the open segment stays");
+            assertThrows(SegmentGoneException.class, () -> j.readRaw(old.segment(), old.offset(), ByteBuffer.allocate(10)));
+            assertNull(j.find(5, 1));
+            assertArrayEquals(bytes(3, 300), read(j, j.find(3, 1)));
+            assertArrayEquals(bytes(7, 300), read(j, j.find(7, 1)));
+        }
+        try (Journal j = Journal.open(dir, 1000)) {
+            assertEquals(3, j.segmentCount());
+            assertNull(j.find(4, 1));
+            assertArrayEquals(bytes(7, 300), read(j, j.find(7, 1)));
+            j.append(11, 1, ByteBuffer.wrap(bytes(11, 300)));
+            assertArrayEquals(bytes(11, 300), read(j, j.find(11, 1)));
         }
     }
 
