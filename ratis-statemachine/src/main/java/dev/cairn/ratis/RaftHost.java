@@ -80,7 +80,7 @@ public final class RaftHost implements AutoCloseable {
         if (volumeId.isEmpty()) {
             throw new IllegalArgumentException("unknown raft group " + groupId);
         }
-        return new VolumeStateMachine(layouts.load(volumeId.getAsLong()), store);
+        return new VolumeStateMachine(layouts.load(volumeId.getAsLong()), store, config.journalEntryBytes());
     }
 
     public String nodeId() {

@@ -12,6 +12,9 @@ import java.time.Duration;
  * @param logSegmentBytes      size at which a log segment is closed; only closed segments are purged
  * @param nodeDownAfter        after how long without a heartbeat the cluster treats a node as down;
  *                             must be equal on every node
+ * @param journalEntryBytes    write entries of at least this many bytes keep their data in the volume's
+ *                             journal, not in the log (docs/adr/0003-header-in-log.md); 0: never.
+ *                             May differ between nodes (the primary decides per entry)
  */
 public record RaftHostConfig(
         String nodeId,
@@ -21,13 +24,16 @@ public record RaftHostConfig(
         Duration electionTimeoutMax,
         long snapshotEveryEntries,
         Duration nodeDownAfter,
-        long logSegmentBytes) {
+        long logSegmentBytes,
+        int journalEntryBytes) {
 
     public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
     public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(2000);
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 200_000;
     public static final Duration DEFAULT_NODE_DOWN_AFTER = Duration.ofSeconds(10);
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 64L << 20;
+    /** Measured in docs/benchmarks.md (eighth round): smaller entries keep their data in the log. */
+    public static final int DEFAULT_JOURNAL_ENTRY_BYTES = 64 << 10;
 
     public RaftHostConfig {
         if (electionTimeoutMin.compareTo(electionTimeoutMax) >= 0) {
@@ -39,26 +45,35 @@ public record RaftHostConfig(
         if (logSegmentBytes < (4L << 20)) {
             throw new IllegalArgumentException("log segments must be at least 4 MiB (a batch of entries must fit), got " + logSegmentBytes);
         }
+        if (journalEntryBytes < 0) {
+            throw new IllegalArgumentException("journal entry threshold must be 0 (off) or positive, got " + journalEntryBytes);
+        }
     }
 
     public static RaftHostConfig defaults(String nodeId, String raftAddress, Path storageDir) {
         return new RaftHostConfig(nodeId, raftAddress, storageDir, DEFAULT_ELECTION_TIMEOUT_MIN,
-                DEFAULT_ELECTION_TIMEOUT_MAX, DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_NODE_DOWN_AFTER, DEFAULT_LOG_SEGMENT_BYTES);
+                DEFAULT_ELECTION_TIMEOUT_MAX, DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_NODE_DOWN_AFTER, DEFAULT_LOG_SEGMENT_BYTES,
+                DEFAULT_JOURNAL_ENTRY_BYTES);
     }
 
     public RaftHostConfig withSnapshotEveryEntries(long entries) {
-        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, entries, nodeDownAfter, logSegmentBytes);
+        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, entries, nodeDownAfter, logSegmentBytes, journalEntryBytes);
     }
 
     public RaftHostConfig withLogSegmentBytes(long bytes) {
-        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, snapshotEveryEntries, nodeDownAfter, bytes);
+        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, snapshotEveryEntries, nodeDownAfter, bytes, journalEntryBytes);
     }
 
     public RaftHostConfig withElectionTimeouts(Duration min, Duration max) {
-        return new RaftHostConfig(nodeId, raftAddress, storageDir, min, max, snapshotEveryEntries, nodeDownAfter, logSegmentBytes);
+        return new RaftHostConfig(nodeId, raftAddress, storageDir, min, max, snapshotEveryEntries, nodeDownAfter, logSegmentBytes, journalEntryBytes);
+    }
+
+    public RaftHostConfig withJournalEntryBytes(int bytes) {
+        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, snapshotEveryEntries, nodeDownAfter,
+                logSegmentBytes, bytes);
     }
 
     public RaftHostConfig withNodeDownAfter(Duration after) {
-        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, snapshotEveryEntries, after, logSegmentBytes);
+        return new RaftHostConfig(nodeId, raftAddress, storageDir, electionTimeoutMin, electionTimeoutMax, snapshotEveryEntries, after, logSegmentBytes, journalEntryBytes);
     }
 }

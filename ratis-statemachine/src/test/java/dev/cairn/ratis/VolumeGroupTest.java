@@ -25,23 +25,29 @@ import org.junit.jupiter.api.io.TempDir;
 /** A one-replica volume group on a real Ratis server (real port, real log), over an in-memory store. */
 @Timeout(120)
 class VolumeGroupTest {
-    private static final int BS = 4096;
-    private static final VolumeLayout LAYOUT = new VolumeLayout(7, 64L * BS, BS);
+
+    static final int BS = 4096;
+    static final VolumeLayout LAYOUT = new VolumeLayout(7, 64L * BS, BS);
 
     @TempDir
     Path dir;
-    private final MemoryChunkStore store = new MemoryChunkStore(BS);
+    final MemoryChunkStore store = new MemoryChunkStore(BS);
     private RaftHost host;
 
-    private RaftHost start(long snapshotEvery) throws IOException {
+    /** Write entries of at least this many bytes keep their data in the journal (the default here). */
+    int journalFrom() {
+        return RaftHostConfig.DEFAULT_JOURNAL_ENTRY_BYTES;
+    }
+
+    RaftHost start(long snapshotEvery) throws IOException {
         RaftHostConfig config = RaftHostConfig.defaults("n1", TestPorts.freeAddress(), dir.resolve("raft"))
-                .withSnapshotEveryEntries(snapshotEvery).withLogSegmentBytes(4L << 20);
+                .withSnapshotEveryEntries(snapshotEvery).withLogSegmentBytes(4L << 20).withJournalEntryBytes(journalFrom());
         host = RaftHost.start(config, store);
         host.ensureVolumeGroup(LAYOUT, List.of(new Peer("n1", config.raftAddress(), 1)));
         return host;
     }
 
-    private VolumeReplica primary() throws InterruptedException {
+    VolumeReplica primary() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             var replica = host.replica(LAYOUT.volumeId());
@@ -60,7 +66,7 @@ class VolumeGroupTest {
         }
     }
 
-    private static byte[] pattern(int length, int seed) {
+    static byte[] pattern(int length, int seed) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
             b[i] = (byte) (seed * 31 + i * 7);
@@ -68,7 +74,7 @@ class VolumeGroupTest {
         return b;
     }
 
-    private static byte[] bytes(ByteBuffer buf) {
+    static byte[] bytes(ByteBuffer buf) {
         byte[] b = new byte[buf.remaining()];
         buf.duplicate().get(b);
         return b;

@@ -4,7 +4,11 @@ import com.google.protobuf.ByteString;
 import dev.cairn.chunkstore.AppliedIndex;
 import dev.cairn.chunkstore.ChunkStore;
 import dev.cairn.chunkstore.VolumeBatch;
+import dev.cairn.chunkstore.ChunkStoreException;
 import dev.cairn.ratis.proto.Extent;
+import dev.cairn.ratis.proto.JournaledExtent;
+import dev.cairn.ratis.proto.JournaledWrite;
+import dev.cairn.ratis.proto.VolumeCommand;
 import dev.cairn.ratis.proto.VolumeError;
 import dev.cairn.ratis.proto.VolumeReply;
 import dev.cairn.ratis.proto.WriteBlocks;
@@ -64,6 +68,52 @@ final class BlockWriteExecutor {
         }
         store.apply(batch);
         return ok(meta);
+    }
+
+    /**
+     * A write whose bytes lie in the journal record of its own entry (docs/adr/0003): whole blocks
+     * become pointers into the record. An entry with a partly covered block is applied from the
+     * record's bytes instead, as the write it was (partial blocks are merged, never pointed to).
+     */
+    VolumeReply write(JournaledWrite cmd, VolumeMeta meta, AppliedIndex at) {
+        VolumeReply refused = EpochCheck.refuse(cmd.getEpoch(), meta);
+        if (refused != null) {
+            return refused;
+        }
+        int bs = layout.blockSize();
+        boolean aligned = true;
+        for (JournaledExtent extent : cmd.getExtentsList()) {
+            if (!layout.contains(extent.getOffset(), extent.getLength())) {
+                return outOfRange(extent.getOffset(), extent.getLength());
+            }
+            aligned &= extent.getOffset() % bs == 0 && extent.getLength() % bs == 0;
+        }
+        if (!aligned) {
+            return write(recordedCommand(at), meta, at);
+        }
+        VolumeBatch batch = new VolumeBatch(layout.volumeId(), at);
+        for (JournaledExtent extent : cmd.getExtentsList()) {
+            long first = extent.getOffset() / bs;
+            for (int i = 0; i < extent.getLength() / bs; i++) {
+                batch.putFromJournal(first + i, at.index(), at.term(), extent.getPosition() + i * bs);
+            }
+        }
+        store.apply(batch);
+        return ok(meta);
+    }
+
+    private WriteExtents recordedCommand(AppliedIndex at) {
+        ByteBuffer record = store.journalRead(layout.volumeId(), at.index(), at.term());
+        if (record == null) {
+            throw new ChunkStoreException("volume " + layout.volumeId() + ": the journal has no record " + at.index()
+                    + " of term " + at.term() + ": the replica must be rebuilt (docs/operations.md)");
+        }
+        try {
+            return VolumeCommand.parseFrom(record).getWriteExtents();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new ChunkStoreException("volume " + layout.volumeId() + ": journal record " + at.index()
+                    + " is not a write: " + e.getMessage(), e);
+        }
     }
 
     /** Adds the blocks [offset, offset + data) to the batch; {@code written} (if any) tracks them for later merges. */

@@ -5,6 +5,7 @@ import dev.cairn.chunkstore.AppliedIndex;
 import dev.cairn.chunkstore.ChunkStore;
 import dev.cairn.chunkstore.ChunkStoreException;
 import dev.cairn.chunkstore.VolumeBatch;
+import dev.cairn.ratis.proto.JournaledWrite;
 import dev.cairn.ratis.proto.ReadBlocks;
 import dev.cairn.ratis.proto.SetEpoch;
 import dev.cairn.ratis.proto.VolumeCommand;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -24,6 +26,7 @@ import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Reads arrive through {@link #query} only after Ratis has confirmed leadership (linearizable read
  * option, with leader lease) and applied up to the read index.
+ *
+ * <p>Large writes (docs/adr/0003-header-in-log.md): a write entry of at least
+ * {@code journalFromBytes} is split when the leader starts it: the log gets a {@link JournaledWrite}
+ * header, and the command's bytes travel as the entry's state machine data, which Ratis hands to
+ * {@link #write(LogEntryProto)} on every replica (appended to the volume's journal in the chunk
+ * store) and asks {@link #flush(long)} to make durable before it syncs and acknowledges the log
+ * ({@code raft.server.log.statemachine.data.sync}, on by default). Ratis waits for
+ * {@code write} before it writes the header to its log, so after a process crash the log never
+ * holds an entry whose record is not in the journal. Apply points the blocks at the record.
  */
 public final class VolumeStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeStateMachine.class);
@@ -52,11 +64,18 @@ public final class VolumeStateMachine extends BaseStateMachine {
     private final BlockWriteExecutor writer;
     private final BlockReadExecutor reader;
     private final VolumeSnapshots snapshots;
+    private final int journalFromBytes;
     private volatile VolumeMeta meta = VolumeMeta.INITIAL;
+    private volatile boolean journalWritten;
 
-    public VolumeStateMachine(VolumeLayout layout, ChunkStore store) {
+    /**
+     * @param journalFromBytes write entries of at least this many bytes keep their data out of the
+     *                         log, in the journal; 0 never splits an entry
+     */
+    public VolumeStateMachine(VolumeLayout layout, ChunkStore store, int journalFromBytes) {
         this.layout = layout;
         this.store = store;
+        this.journalFromBytes = journalFromBytes;
         this.writer = new BlockWriteExecutor(layout, store);
         this.reader = new BlockReadExecutor(layout, store);
         this.snapshots = new VolumeSnapshots(layout.volumeId(), store);
@@ -101,6 +120,89 @@ public final class VolumeStateMachine extends BaseStateMachine {
         meta = VolumeMeta.load(store, layout.volumeId());
         setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
         LOG.info("volume {} resumes at applied index {} (epoch {})", layout.volumeId(), applied.index(), meta.epoch());
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        ByteString content = request.getMessage().getContent();
+        if (journalFromBytes <= 0 || content.size() < journalFromBytes) {
+            return super.startTransaction(request);
+        }
+        JournaledWrite header = JournaledWrites.header(content.asReadOnlyByteBuffer());
+        if (header == null) {
+            return super.startTransaction(request);
+        }
+        return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+                .setLogData(UnsafeByteOperations.unsafeWrap(VolumeCommand.newBuilder().setJournaledWrite(header).build().toByteArray()))
+                .setStateMachineData(content)
+                .build();
+    }
+
+    /** Appends a split entry's data to the journal, on every replica, before Ratis logs its header. */
+    @Override
+    public CompletableFuture<?> write(LogEntryProto entry) {
+        ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+        if (data.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            store.journalAppend(layout.volumeId(), entry.getIndex(), entry.getTerm(), data.asReadOnlyByteBuffer());
+            journalWritten = true;
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            LOG.error("volume {}: cannot journal entry {}: {}", layout.volumeId(), entry.getIndex(), e.getMessage(), e);
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> flush(long logIndex) {
+        if (!journalWritten) {
+            return CompletableFuture.completedFuture(null); // nothing appended since this replica started
+        }
+        try {
+            store.journalSync(layout.volumeId());
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A split entry's data, for Ratis to send it to a follower: the leader's own copy while it has it, else the journal. */
+    @Override
+    public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext context) {
+        if (context != null && context.getStateMachineLogEntry() != null) {
+            ByteString data = context.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+            if (!data.isEmpty()) {
+                return CompletableFuture.completedFuture(data);
+            }
+        }
+        try {
+            ByteBuffer record = store.journalRead(layout.volumeId(), entry.getIndex(), entry.getTerm());
+            if (record == null) {
+                return CompletableFuture.failedFuture(new IOException("volume " + layout.volumeId() + ": the journal has no record "
+                        + entry.getIndex() + " of term " + entry.getTerm()));
+            }
+            return CompletableFuture.completedFuture(UnsafeByteOperations.unsafeWrap(record));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<ByteString> read(LogEntryProto entry) {
+        return read(entry, null);
+    }
+
+    /** Ratis dropped its log from {@code index} on (a new leader's log differs): drop the same records. */
+    @Override
+    public CompletableFuture<Void> truncate(long index) {
+        try {
+            store.journalTruncateAfter(layout.volumeId(), index - 1);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
@@ -153,6 +255,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
         return switch (command.getCommandCase()) {
             case WRITE -> writer.write(command.getWrite(), meta, at);
             case WRITE_EXTENTS -> writer.write(command.getWriteExtents(), meta, at);
+            case JOURNALED_WRITE -> writer.write(command.getJournaledWrite(), meta, at);
             case ZERO -> writer.zero(command.getZero(), meta, at);
             case FLUSH -> {
                 VolumeReply refused = EpochCheck.refuse(command.getFlush().getEpoch(), meta);
@@ -206,7 +309,26 @@ public final class VolumeStateMachine extends BaseStateMachine {
 
     @Override
     public long takeSnapshot() throws IOException {
-        return snapshots.take(getLastAppliedTermIndex());
+        long index = snapshots.take(getLastAppliedTermIndex());
+        cleanJournal();
+        return index;
+    }
+
+    /**
+     * Frees journal segments Ratis can no longer ask for (records before its log's first index),
+     * on the apply thread, after a snapshot (when Ratis purges its log).
+     */
+    private void cleanJournal() {
+        try {
+            long logStart = getServer().get().getDivision(getGroupId()).getRaftLog().getStartIndex();
+            store.cleanJournal(layout.volumeId(), logStart); // logs what it did
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("volume {}: journal cleaning failed, will retry at the next snapshot: {}", layout.volumeId(), e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warn("volume {}: journal cleaning skipped: {}", layout.volumeId(), e.getMessage());
+        }
     }
 
     @Override

@@ -7,6 +7,9 @@ import com.google.protobuf.ByteString;
 import dev.cairn.chunkstore.AppliedIndex;
 import dev.cairn.chunkstore.rocksdb.RocksChunkStore;
 import dev.cairn.ratis.proto.Extent;
+import dev.cairn.ratis.proto.JournaledExtent;
+import dev.cairn.ratis.proto.JournaledWrite;
+import dev.cairn.ratis.proto.VolumeCommand;
 import dev.cairn.ratis.proto.VolumeError;
 import dev.cairn.ratis.proto.VolumeReply;
 import dev.cairn.ratis.proto.WriteBlocks;
@@ -50,12 +53,14 @@ class BlockWriteExecutorTest {
     void legacyWriteBlocksAndGatheredExtentsLeaveTheSameBytes() {
         BlockWriteExecutor legacy = new BlockWriteExecutor(new VolumeLayout(1, SIZE, BS), store);
         BlockWriteExecutor gathered = new BlockWriteExecutor(new VolumeLayout(2, SIZE, BS), store);
+        BlockWriteExecutor journaled = new BlockWriteExecutor(new VolumeLayout(3, SIZE, BS), store);
         byte[] model = new byte[(int) SIZE];
         SplittableRandom random = new SplittableRandom(42);
         List<Extent> entry = new ArrayList<>();
         for (int w = 0; w < 300; w++) {
-            int length = 1 + random.nextInt(3 * BS);
-            long offset = random.nextLong(SIZE - length + 1);
+            boolean aligned = random.nextBoolean(); // whole blocks: pointers into the journal
+            int length = aligned ? BS * (1 + random.nextInt(3)) : 1 + random.nextInt(3 * BS);
+            long offset = aligned ? BS * random.nextLong(SIZE / BS - length / BS + 1) : random.nextLong(SIZE - length + 1);
             byte[] data = new byte[length];
             random.nextBytes(data);
             System.arraycopy(data, 0, model, (int) offset, length);
@@ -65,14 +70,76 @@ class BlockWriteExecutorTest {
             assertEquals(VolumeError.OK, one.getError(), one.getMessage());
             entry.add(Extent.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)).build());
             if (entry.size() == 1 + random.nextInt(6)) { // entries of 1..6 writes, overlapping ones included
+                applyJournaled(journaled, entry);
                 applyExtents(gathered, entry);
             }
         }
         if (!entry.isEmpty()) {
+            applyJournaled(journaled, entry);
             applyExtents(gathered, entry);
         }
         assertArrayEquals(model, read(1), "WriteBlocks entries (older logs) apply like separate writes");
         assertArrayEquals(model, read(2), "WriteExtents entries apply their writes in order");
+        assertArrayEquals(model, read(3), "split entries (header in the log, data in the journal) leave the same bytes");
+        store.close();
+        open();
+        assertArrayEquals(model, read(3), "and so after a reopen");
+    }
+
+    /** As a replica does with a split entry: the command's bytes to the journal, the header applied. */
+    private void applyJournaled(BlockWriteExecutor executor, List<Extent> entry) {
+        byte[] command = VolumeCommand.newBuilder()
+                .setWriteExtents(WriteExtents.newBuilder().setEpoch(3).addAllExtents(entry)).build().toByteArray();
+        JournaledWrite header = JournaledWrites.header(ByteBuffer.wrap(command));
+        AppliedIndex at = new AppliedIndex(1, nextIndex);
+        store.journalAppend(3, at.index(), at.term(), ByteBuffer.wrap(command));
+        VolumeReply reply = executor.write(header, meta, at);
+        assertEquals(VolumeError.OK, reply.getError(), reply.getMessage());
+    }
+
+    @Test
+    void aSplitEntryIsFencedAndRangeCheckedFromItsHeader() {
+        BlockWriteExecutor executor = new BlockWriteExecutor(new VolumeLayout(1, SIZE, BS), store);
+        JournaledWrite stale = JournaledWrite.newBuilder().setEpoch(2)
+                .addExtents(JournaledExtent.newBuilder().setOffset(0).setLength(BS).setPosition(10)).build();
+        assertEquals(VolumeError.FENCED, executor.write(stale, meta, next()).getError(), "no record needed to refuse");
+        JournaledWrite outside = JournaledWrite.newBuilder().setEpoch(3)
+                .addExtents(JournaledExtent.newBuilder().setOffset(SIZE - BS).setLength(2 * BS).setPosition(10)).build();
+        assertEquals(VolumeError.OUT_OF_RANGE, executor.write(outside, meta, next()).getError());
+        JournaledWrite noRecord = JournaledWrite.newBuilder().setEpoch(3)
+                .addExtents(JournaledExtent.newBuilder().setOffset(0).setLength(BS).setPosition(10)).build();
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.cairn.chunkstore.ChunkStoreException.class,
+                () -> executor.write(noRecord, meta, next()));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("rebuilt"), e.getMessage());
+        assertArrayEquals(new byte[(int) SIZE], read(1));
+    }
+
+    @Test
+    void theHeaderLocatesEachExtentsBytesAndOtherCommandsAreNotSplit() {
+        byte[] a = new byte[300];
+        java.util.Arrays.fill(a, (byte) 1);
+        byte[] b = new byte[5000];
+        java.util.Arrays.fill(b, (byte) 2);
+        byte[] command = VolumeCommand.newBuilder().setWriteExtents(WriteExtents.newBuilder().setEpoch(9)
+                .addExtents(Extent.newBuilder().setOffset(4096).setData(ByteString.copyFrom(a)))
+                .addExtents(Extent.newBuilder().setOffset(1L << 40).setData(ByteString.copyFrom(b)))).build().toByteArray();
+        JournaledWrite header = JournaledWrites.header(ByteBuffer.wrap(command));
+        assertEquals(9, header.getEpoch());
+        assertEquals(2, header.getExtentsCount());
+        JournaledExtent first = header.getExtents(0);
+        JournaledExtent second = header.getExtents(1);
+        assertEquals(4096, first.getOffset());
+        assertEquals(1L << 40, second.getOffset());
+        assertArrayEquals(a, java.util.Arrays.copyOfRange(command, first.getPosition(), first.getPosition() + first.getLength()));
+        assertArrayEquals(b, java.util.Arrays.copyOfRange(command, second.getPosition(), second.getPosition() + second.getLength()));
+
+        assertEquals(null, JournaledWrites.header(ByteBuffer.wrap(VolumeCommand.newBuilder()
+                .setZero(dev.cairn.ratis.proto.ZeroRange.newBuilder().setEpoch(1).setLength(BS)).build().toByteArray())));
+        assertEquals(null, JournaledWrites.header(ByteBuffer.wrap(java.util.Arrays.copyOf(command, command.length - 1))),
+                "a cut command");
+        assertEquals(null, JournaledWrites.header(ByteBuffer.wrap(java.util.Arrays.copyOf(command, command.length + 1))),
+                "trailing bytes");
+        assertEquals(null, JournaledWrites.header(ByteBuffer.wrap(new byte[] {(byte) 0xff, (byte) 0xff, 0})), "garbage");
     }
 
     @Test

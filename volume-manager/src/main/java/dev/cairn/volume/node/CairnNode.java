@@ -61,7 +61,7 @@ public final class CairnNode implements AutoCloseable {
         closeInReverse.add(store);
         RaftHostConfig raftConfig = new RaftHostConfig(config.id(), config.raftAddress(), config.dataDir().resolve("raft"),
                 config.electionTimeoutMin(), config.electionTimeoutMax(), config.snapshotEveryEntries(), config.nodeDownAfter(),
-                config.logSegmentBytes());
+                config.logSegmentBytes(), config.journalThreshold());
         raft = RaftHost.start(raftConfig, store);
         closeInReverse.add(raft);
         nbd = new NbdServer(NbdServerConfig.of(config.nbdAddress(), config.nbdSocket()), new LocalExports(raft));

@@ -38,7 +38,8 @@ public record NodeConfig(
         long logSegmentBytes,
         Duration repairAfter,
         RocksChunkStoreOptions.Compression compression,
-        boolean blobFiles) {
+        boolean blobFiles,
+        int journalThreshold) {
 
     /** The keys of node.yaml with their defaults, in the order the example file lists them. */
     public static final Map<String, String> DEFAULTS = defaults();
@@ -66,6 +67,7 @@ public record NodeConfig(
         d.put("repair-after", "2m");
         d.put("compression", "none");
         d.put("blob-files", RocksChunkStoreOptions.DEFAULT_BLOB_FILES ? "on" : "off");
+        d.put("journal-threshold", ByteSize.format(dev.cairn.ratis.RaftHostConfig.DEFAULT_JOURNAL_ENTRY_BYTES));
         return Map.copyOf(d);
     }
 
@@ -160,11 +162,16 @@ public record NodeConfig(
             throw new ConfigException("repair-after (" + v.get("repair-after") + ") must not be shorter than node-down-after ("
                     + v.get("node-down-after") + ")");
         }
+        long journalThreshold = size(v, "journal-threshold", true);
+        if (journalThreshold > (16L << 20)) {
+            throw new ConfigException("journal-threshold must be at most 16M (0 turns the journal off), got " + v.get("journal-threshold"));
+        }
         String nbdSocket = v.get("nbd-socket");
         return new NodeConfig(id, Path.of(v.get("data-dir")), address(v, "raft-address"), address(v, "admin-address"),
                 address(v, "nbd-address"), nbdSocket.isEmpty() ? null : Path.of(nbdSocket), v.get("zone"),
                 size(v, "capacity", true), replicas, size(v, "default-size", false), heartbeat, down, min, max,
-                integer(v, "snapshot-every-entries"), segment, repairAfter, compression(v), onOff(v, "blob-files"));
+                integer(v, "snapshot-every-entries"), segment, repairAfter, compression(v), onOff(v, "blob-files"),
+                (int) journalThreshold);
     }
 
     private static RocksChunkStoreOptions.Compression compression(Map<String, String> v) {

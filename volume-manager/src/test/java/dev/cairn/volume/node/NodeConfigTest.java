@@ -31,6 +31,14 @@ class NodeConfigTest {
         assertNull(config.nbdSocket());
         assertEquals(RocksChunkStoreOptions.Compression.NONE, config.compression());
         assertEquals(RocksChunkStoreOptions.DEFAULT_BLOB_FILES, config.blobFiles());
+        assertEquals(dev.cairn.ratis.RaftHostConfig.DEFAULT_JOURNAL_ENTRY_BYTES, config.journalThreshold());
+    }
+
+    @Test
+    void theJournalThresholdIsASizeAndZeroTurnsItOff() throws IOException {
+        assertEquals(64 << 10, NodeConfig.load(write("journal-threshold: 64K\n"), Map.of()).journalThreshold());
+        assertEquals(0, NodeConfig.load(null, Map.of("journal-threshold", "0")).journalThreshold());
+        assertEquals(4096, NodeConfig.load(null, Map.of("journal-threshold", "4096")).journalThreshold());
     }
 
     @Test
@@ -74,6 +82,8 @@ class NodeConfigTest {
         "compression: ''                     | compression '' is not one of none, lz4, zstd",
         "blob-files: sometimes               | blob-files 'sometimes' must be on or off",
         "blob-files: ''                      | blob-files '' must be on or off",
+        "journal-threshold: 1G               | journal-threshold must be at most 16M (0 turns the journal off), got 1G",
+        "journal-threshold: big              | journal-threshold: size 'big' is not a size",
     })
     void badValuesAreRejectedWithTheKeyAndAFix(String yaml, String expected) throws IOException {
         Path file = write(yaml + "\n");
