@@ -46,6 +46,11 @@
    [nil "--results DIR" "where this run's history, results, plot and node logs go (default jepsen/store/<time>)"]
    [nil "--work DIR" "the nodes' data directories" :default "/tmp/cairn-jepsen"]
    [nil "--keep-data" "keep the nodes' data directories after the run"]
+   [nil "--node-set KEY=VALUE" "a node.yaml setting for every node, e.g. journal-threshold=4K (repeatable)"
+    :default {} :multi true
+    :parse-fn (fn [^String s] (let [i (.indexOf s "=")] (when (pos? i) [(subs s 0 i) (subs s (inc i))])))
+    :validate [some? "--node-set takes KEY=VALUE"]
+    :update-fn (fn [m [k v]] (assoc m (keyword k) v))]
    ["-h" "--help"]])
 
 (defn- fmt-share [x] (if x (format "%.1f%%" (* 100 (double x))) "n/a"))
@@ -87,7 +92,8 @@
           opts (assoc options :nemesis fams :jar (.getCanonicalPath (io/file jar)) :results results-dir
                       :work (str (io/file (:work options) stamp))
                       :name (str "register " (:nodes options) " nodes " (:time-limit options) " s nemesis "
-                                 (if (seq fams) (str/join "," (map name fams)) "none")))
+                                 (if (seq fams) (str/join "," (map name fams)) "none")
+                                 (str/join (for [[k v] (:node-set options)] (str " " (name k) "=" v)))))
           test (core/run! (register/test-map opts))
           {:keys [valid? results]} (:results test)
           lines (for [[k r] results] (line k r))

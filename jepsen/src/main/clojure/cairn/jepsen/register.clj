@@ -94,8 +94,9 @@
             :client (client/register-client)
             :db (db/db {:nodes nodes :jar (:jar opts) :work (:work opts) :results (:results opts)
                         :keep-data? (:keep-data opts)
-                        :settings {:node-down-after "5s" :heartbeat-interval "500ms"
-                                   :election-timeout-min "1s" :election-timeout-max "2s"}})
+                        :settings (merge {:node-down-after "5s" :heartbeat-interval "500ms"
+                                          :election-timeout-min "1s" :election-timeout-max "2s"}
+                                         (:node-set opts))})
             :setup! setup!
             :generator [{:name (str "workload, " t " s, nemesis " (if (seq faults) (mapv name (:nemesis opts)) "none"))
                          :clients (g/time-limit t (g/stagger (/ 1.0 (:rate opts)) (client-gen (assoc opts :blocks blocks))))

@@ -31,7 +31,12 @@ public record RaftHostConfig(
     public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(2000);
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 200_000;
     public static final Duration DEFAULT_NODE_DOWN_AFTER = Duration.ofSeconds(10);
-    public static final long DEFAULT_LOG_SEGMENT_BYTES = 64L << 20;
+    /**
+     * Small, because only closed segments are purged: with large writes' data in the journal
+     * (docs/adr/0003) an entry takes about 60 bytes of log, so a 64 MiB segment would hold a million
+     * entries (and their journal records, and their cached entries in the heap) before its first purge.
+     */
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 4L << 20;
     /** Measured in docs/benchmarks.md (eighth round): smaller entries keep their data in the log. */
     public static final int DEFAULT_JOURNAL_ENTRY_BYTES = 64 << 10;
 

@@ -32,7 +32,7 @@ class VolumeGroupTest {
     @TempDir
     Path dir;
     final MemoryChunkStore store = new MemoryChunkStore(BS);
-    private RaftHost host;
+    RaftHost host;
 
     /** Write entries of at least this many bytes keep their data in the journal (the default here). */
     int journalFrom() {
@@ -40,9 +40,13 @@ class VolumeGroupTest {
     }
 
     RaftHost start(long snapshotEvery) throws IOException {
+        return start(snapshotEvery, store);
+    }
+
+    RaftHost start(long snapshotEvery, dev.cairn.chunkstore.ChunkStore on) throws IOException {
         RaftHostConfig config = RaftHostConfig.defaults("n1", TestPorts.freeAddress(), dir.resolve("raft"))
                 .withSnapshotEveryEntries(snapshotEvery).withLogSegmentBytes(4L << 20).withJournalEntryBytes(journalFrom());
-        host = RaftHost.start(config, store);
+        host = RaftHost.start(config, on);
         host.ensureVolumeGroup(LAYOUT, List.of(new Peer("n1", config.raftAddress(), 1)));
         return host;
     }

@@ -63,7 +63,7 @@ public record NodeConfig(
         d.put("election-timeout-min", "1s");
         d.put("election-timeout-max", "2s");
         d.put("snapshot-every-entries", "200000");
-        d.put("log-segment-size", "64M");
+        d.put("log-segment-size", "4M");
         d.put("repair-after", "2m");
         d.put("compression", "none");
         d.put("blob-files", RocksChunkStoreOptions.DEFAULT_BLOB_FILES ? "on" : "off");
