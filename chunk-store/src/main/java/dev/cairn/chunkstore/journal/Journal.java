@@ -290,7 +290,9 @@ public final class Journal implements AutoCloseable {
         boolean syncDir;
         long upTo;
         synchronized (this) {
-            checkOpen();
+            if (closed) {
+                return; // closed (or its volume deleted): nothing of it is left to make durable
+            }
             upTo = appendedSeq;
             if (upTo == syncedSeq && !dirDirty) {
                 return;
@@ -318,11 +320,9 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Syncs unless every record up to {@code seq} is durable already. */
-    public void syncThrough(long seq) {
-        if (syncedSeq < seq) {
-            sync();
-        }
+    /** The last sequence number known durable (synced, or found on open), -1 if none. */
+    public long syncedSeq() {
+        return syncedSeq;
     }
 
     /** Where the record {@code seq} of {@code term} lies, or null if the journal has no such record. */
@@ -426,31 +426,6 @@ public final class Journal implements AutoCloseable {
         syncedSeq = Math.min(syncedSeq, appendedSeq);
     }
 
-    /**
-     * Deletes the segments, other than the one being appended to, whose records all lie below
-     * {@code seq}. Returns how many were deleted.
-     */
-    public synchronized int deleteSegmentsBefore(long seq) {
-        checkOpen();
-        // Segments hold ascending runs of sequence numbers: every segment before the one holding
-        // the first record at or above seq holds only records below it.
-        Map.Entry<Long, Indexed> kept = index.ceilingEntry(seq);
-        long firstKept = kept == null ? openSegment : Math.min(kept.getValue().at().segment(), openSegment);
-        List<Long> doomed = new ArrayList<>(segments.headMap(firstKept, false).keySet());
-        for (long id : doomed) {
-            try {
-                segments.remove(id).close();
-                Files.delete(segmentPath(id));
-            } catch (IOException e) {
-                throw new ChunkStoreException("journal " + dir + ": cannot delete segment " + id + ": " + e.getMessage(), e);
-            }
-            while (!index.isEmpty() && index.firstEntry().getValue().at().segment() == id) {
-                index.pollFirstEntry();
-            }
-        }
-        return doomed.size();
-    }
-
     /** A segment file: its id, the sequence numbers of its first and last record (-1 if none) and its size. */
     public record Segment(long id, long firstSeq, long lastSeq, long bytes, boolean open) {
     }
@@ -482,11 +457,13 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Deletes one segment other than the one being appended to, with its records. Its file is
-     * unlinked now; its channel is closed at the next deletion (see the class comment).
+     * Deletes one segment, as {@link #segments} described it, other than the one being appended to,
+     * with its records. Its file is unlinked now; its channel is closed at the next deletion (see
+     * the class comment).
      */
-    public synchronized void deleteSegment(long id) {
+    public synchronized void deleteSegment(Segment segment) {
         checkOpen();
+        long id = segment.id();
         if (id == openSegment) {
             throw new IllegalArgumentException("journal " + dir + ": segment " + id + " is the open one");
         }
@@ -499,7 +476,9 @@ public final class Journal implements AutoCloseable {
             return;
         }
         retired.add(ch);
-        index.values().removeIf(r -> r.at().segment() == id);
+        if (segment.firstSeq() >= 0) { // a sealed segment's records do not change: drop just their run
+            index.subMap(segment.firstSeq(), true, segment.lastSeq(), true).values().removeIf(r -> r.at().segment() == id);
+        }
         try {
             Files.delete(segmentPath(id));
             try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -510,11 +489,16 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** The journal's bytes on disk. */
+    /** The journal's bytes on disk (one fstat per sealed segment; the index is not read). */
     public synchronized long bytes() {
+        checkOpen();
         long total = 0;
-        for (Segment s : segments()) {
-            total += s.bytes();
+        for (Map.Entry<Long, FileChannel> e : segments.entrySet()) {
+            try {
+                total += e.getKey() == openSegment ? openSize : e.getValue().size();
+            } catch (IOException ex) {
+                throw new ChunkStoreException("journal " + dir + ": cannot size segment " + e.getKey() + ": " + ex.getMessage(), ex);
+            }
         }
         return total;
     }

@@ -74,7 +74,7 @@ final class JournalCleaner {
         long freed = 0;
         for (Journal.Segment s : candidates.values()) {
             if (!live.containsKey(s.id()) || move.contains(s.id())) {
-                journal.deleteSegment(s.id());
+                journal.deleteSegment(s);
                 deleted++;
                 freed += s.bytes();
             }

@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.FlushJobInfo;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
 import org.rocksdb.FlushOptions;
@@ -62,8 +64,10 @@ public final class RocksChunkStore implements ChunkStore {
     private final NativeHandles.Scoped<RocksDB> db;
     private final ChunkStoreMetrics metrics;
     private final ThreadLocal<byte[]> valueBuffers;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RocksChunkStore.class);
     private final VolumeFiles files;
     final VolumeJournals journals;
+    private final NativeHandles.Scoped<AbstractEventListener> flushListener;
     private final ThreadLocal<ByteBuffer> recordBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocate(0));
     private volatile boolean closed;
 
@@ -110,6 +114,22 @@ public final class RocksChunkStore implements ChunkStore {
                     .setEnableBlobGarbageCollection(true)
                     .setBlobGarbageCollectionAgeCutoff(0.25);
         }
+        // A memtable flush makes pointers durable: their journal records must be durable first
+        // (a power failure must never leave a pointer to a record it lost). Apply appends a record
+        // before it writes a pointer to it, so syncing every journal as a flush begins covers
+        // every pointer in the flushed memtable. Without journal data pending this costs nothing.
+        journals = new VolumeJournals(dir.resolveSibling(dir.getFileName() + "-journal"), opts.journalSegmentBytes());
+        flushListener = handles.scope(new AbstractEventListener(AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
+            @Override
+            public void onFlushBegin(RocksDB db, FlushJobInfo info) {
+                try {
+                    syncJournals();
+                } catch (RuntimeException e) {
+                    LOG.error("journal sync before a memtable flush failed: {}", e.getMessage(), e);
+                }
+            }
+        });
+        o.setListeners(List.of(flushListener.get()));
         options = handles.scope(o);
         unloggedWrites = handles.scope(new WriteOptions().setDisableWAL(true));
         syncedWrites = handles.scope(new WriteOptions().setSync(true));
@@ -117,7 +137,6 @@ public final class RocksChunkStore implements ChunkStore {
         flushOptions = handles.scope(new FlushOptions().setWaitForFlush(true));
         db = handles.scope(RocksDB.open(options.get(), dir.toString()));
         files = new VolumeFiles(this);
-        journals = new VolumeJournals(dir.resolveSibling(dir.getFileName() + "-journal"), opts.journalSegmentBytes());
     }
 
     /** Opens (creating if needed) the store in {@code dir} with default options. */
@@ -419,9 +438,6 @@ public final class RocksChunkStore implements ChunkStore {
                 throw new ChunkStoreException("volume " + volumeId + ": the journal has no record " + seq + " of term " + term
                         + " (lost in a power failure before it was synced?): the replica must be rebuilt (docs/operations.md)");
             }
-            // A pointer made durable by a memtable flush must never outlive its record in a power
-            // failure: the record is synced first (usually it was, before its entry committed).
-            journal.syncThrough(seq);
             ByteBuffer buf = recordBuffers.get();
             if (buf.capacity() < loc.length()) {
                 buf = ByteBuffer.allocate(loc.length());
@@ -492,10 +508,6 @@ public final class RocksChunkStore implements ChunkStore {
     @Override
     public void sync() {
         checkOpen();
-        // Journals first: a flushed pointer must never point at a record a power failure could lose.
-        for (Journal j : journals.all()) {
-            j.sync();
-        }
         try {
             db.get().flush(flushOptions.get());
         } catch (RocksDBException e) {
@@ -561,6 +573,12 @@ public final class RocksChunkStore implements ChunkStore {
         return (long) (blobs * Math.min(1.0, (double) inFiles / sst));
     }
 
+    private void syncJournals() {
+        for (Journal j : journals.all()) {
+            j.sync();
+        }
+    }
+
     @Override
     public void journalAppend(long volumeId, long seq, long term, ByteBuffer data) {
         checkOpen();
@@ -621,20 +639,18 @@ public final class RocksChunkStore implements ChunkStore {
         }
         closed = true;
         try {
-            for (Journal j : journals.all()) {
-                j.sync();
-            }
-            db.get().flush(flushOptions.get());
+            db.get().flush(flushOptions.get()); // syncs the journals first (the flush listener)
         } catch (RocksDBException | ChunkStoreException e) {
             // closing anyway; the Raft log replays what the memtable held
         }
-        journals.close();
         db.close();
+        journals.close();
         flushOptions.close();
         pointReads.close();
         syncedWrites.close();
         unloggedWrites.close();
         options.close();
+        flushListener.close();
         filter.close();
         cache.close();
     }

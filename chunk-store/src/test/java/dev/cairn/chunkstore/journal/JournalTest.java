@@ -122,8 +122,8 @@ class JournalTest {
             assertEquals(new Journal.Segment(2, 4, 6, 3 * (Journal.HEADER_BYTES + 300), false), segments.get(1));
             assertTrue(segments.get(3).open());
             Journal.Location old = j.find(5, 1);
-            j.deleteSegment(2);
-            assertThrows(IllegalArgumentException.class, () -> j.deleteSegment(4), "the open segment stays");
+            j.deleteSegment(segments.get(1));
+            assertThrows(IllegalArgumentException.class, () -> j.deleteSegment(segments.get(3)), "the open segment stays");
             assertThrows(SegmentGoneException.class, () -> j.readRaw(old.segment(), old.offset(), ByteBuffer.allocate(10)));
             assertNull(j.find(5, 1));
             assertArrayEquals(bytes(3, 300), read(j, j.find(3, 1)));
@@ -281,31 +281,6 @@ class JournalTest {
             assertEquals(4, j.lastSeq());
             assertNull(j.find(5, 1), "record 5 of term 1 was dropped");
             assertArrayEquals(bytes(44, 300), read(j, j.find(4, 2)));
-        }
-    }
-
-    @Test
-    void deleteSegmentsBeforeKeepsEveryRecordAtOrAfterTheMark() {
-        Path dir = tmp.resolve("j");
-        try (Journal j = Journal.open(dir, 1000)) {
-            for (long s = 1; s <= 20; s++) {
-                j.append(s, 1, ByteBuffer.wrap(bytes(s, 300))); // three records per segment
-            }
-            j.sync();
-            int before = j.segmentCount();
-            int deleted = j.deleteSegmentsBefore(11);
-            assertEquals(3, deleted, "segments of records 1-3, 4-6, 7-9; 10-12 holds 11");
-            assertEquals(before - 3, j.segmentCount());
-            assertNull(j.find(9, 1));
-            for (long s = 10; s <= 20; s++) {
-                assertArrayEquals(bytes(s, 300), read(j, j.find(s, 1)), "record " + s);
-            }
-            assertEquals(0, j.deleteSegmentsBefore(11), "nothing more to delete");
-        }
-        try (Journal j = Journal.open(dir, 1000)) {
-            assertNull(j.find(9, 1));
-            assertArrayEquals(bytes(10, 300), read(j, j.find(10, 1)));
-            assertEquals(20, j.lastSeq());
         }
     }
 

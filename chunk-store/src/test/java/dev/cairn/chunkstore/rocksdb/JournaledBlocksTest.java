@@ -120,6 +120,21 @@ class JournaledBlocksTest {
         assertEquals(new AppliedIndex(term, 3), store.appliedIndex(VOL));
     }
 
+    /** A memtable flush makes pointers durable: RocksDB's flush must sync the journal first. */
+    @Test
+    void aMemtableFlushSyncsTheJournalBeforeItWritesThePointers() throws Exception {
+        open();
+        append(1, block(1));
+        point(1, 0, 1);
+        append(2, block(2));
+        var journal = store.journals.find(VOL);
+        assertEquals(-1, journal.syncedSeq(), "nothing synced yet");
+        try (org.rocksdb.FlushOptions wait = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            store.db().flush(wait); // RocksDB's own flush, as when a memtable fills
+        }
+        assertEquals(2, journal.syncedSeq());
+    }
+
     @Test
     void anAllZeroBlockFromTheJournalIsStoredAsAbsent() throws Exception {
         open();
