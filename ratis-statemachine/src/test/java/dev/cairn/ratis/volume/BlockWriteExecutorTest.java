@@ -91,9 +91,15 @@ class BlockWriteExecutorTest {
         byte[] command = VolumeCommand.newBuilder()
                 .setWriteExtents(WriteExtents.newBuilder().setEpoch(3).addAllExtents(entry)).build().toByteArray();
         JournaledWrite header = JournaledWrites.header(ByteBuffer.wrap(command));
-        AppliedIndex at = new AppliedIndex(1, nextIndex);
+        AppliedIndex at = next();
         store.journalAppend(3, at.index(), at.term(), ByteBuffer.wrap(command));
-        VolumeReply reply = executor.write(header, meta, at);
+        long[] sums = null;
+        if (at.index() % 2 == 0) { // half of them with the sums write() computes, half reading the record
+            JournalSums js = new JournalSums(BS);
+            js.add(at.index(), at.term(), header, ByteBuffer.wrap(command));
+            sums = js.take(at.index(), at.term());
+        }
+        VolumeReply reply = executor.write(header, meta, at, sums);
         assertEquals(VolumeError.OK, reply.getError(), reply.getMessage());
     }
 
