@@ -37,7 +37,10 @@ public record RaftHostConfig(
      * entries (and their journal records, and their cached entries in the heap) before its first purge.
      */
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 4L << 20;
-    /** Measured in docs/benchmarks.md (eighth round): smaller entries keep their data in the log. */
+    /**
+     * Smaller entries keep their data in the log: a split entry's commit waits for one more fsync
+     * (docs/benchmarks.md, seventh and eighth rounds).
+     */
     public static final int DEFAULT_JOURNAL_ENTRY_BYTES = 64 << 10;
 
     public RaftHostConfig {
