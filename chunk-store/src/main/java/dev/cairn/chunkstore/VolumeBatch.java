@@ -24,13 +24,8 @@ public final class VolumeBatch {
     /**
      * Stores a whole block whose bytes already lie in the volume's journal: the block-sized slice at
      * {@code recordOffset} of the record {@code (seq, term)} (docs/adr/0003-header-in-log.md).
-     * {@code crc} is the slice's CRC32C (0..2^32-1) if the caller computed it from the bytes it
-     * appended, {@link #ZERO} if they are all zeros, or {@link #UNKNOWN}: the store then reads the
-     * record (and checks it) to find out.
      */
-    public record PutFromJournal(long blockIndex, long seq, long term, int recordOffset, long crc) implements Op {
-        public static final long UNKNOWN = -1;
-        public static final long ZERO = -2;
+    public record PutFromJournal(long blockIndex, long seq, long term, int recordOffset) implements Op {
     }
 
     /** Makes {@code count} blocks from {@code firstBlock} read as zeros again (trim, write-zeroes). */
@@ -52,11 +47,7 @@ public final class VolumeBatch {
     }
 
     public VolumeBatch putFromJournal(long blockIndex, long seq, long term, int recordOffset) {
-        return putFromJournal(blockIndex, seq, term, recordOffset, PutFromJournal.UNKNOWN);
-    }
-
-    public VolumeBatch putFromJournal(long blockIndex, long seq, long term, int recordOffset, long crc) {
-        ops.add(new PutFromJournal(blockIndex, seq, term, recordOffset, crc));
+        ops.add(new PutFromJournal(blockIndex, seq, term, recordOffset));
         return this;
     }
 

@@ -385,8 +385,7 @@ public final class RocksChunkStore implements ChunkStore {
                     }
                 }
                 case VolumeBatch.PutFromJournal ref -> {
-                    if (ref.blockIndex() < 0 || ref.recordOffset() < 0 || ref.crc() < VolumeBatch.PutFromJournal.ZERO
-                            || ref.crc() > 0xffffffffL) {
+                    if (ref.blockIndex() < 0 || ref.recordOffset() < 0) {
                         throw new ChunkStoreException("bad journal put in batch for volume " + batch.volumeId() + ": block "
                                 + ref.blockIndex() + " at record offset " + ref.recordOffset() + "; nothing applied");
                     }
@@ -429,22 +428,15 @@ public final class RocksChunkStore implements ChunkStore {
             this.journal = journals.find(volumeId);
         }
 
-        /** Finds record (seq, term) as the current one; its bytes are read only if {@code read}. */
-        void load(long seq, long term, boolean read) {
-            if (seq == this.seq && term == this.term && (data != null || !read)) {
+        /** Loads record (seq, term) as the current one. */
+        void load(long seq, long term) {
+            if (seq == this.seq && term == this.term) {
                 return;
             }
             Journal.Location loc = journal == null ? null : journal.find(seq, term);
             if (loc == null) {
                 throw new ChunkStoreException("volume " + volumeId + ": the journal has no record " + seq + " of term " + term
                         + " (lost in a power failure before it was synced?): the replica must be rebuilt (docs/operations.md)");
-            }
-            this.seq = seq;
-            this.term = term;
-            this.at = loc;
-            this.data = null;
-            if (!read) {
-                return;
             }
             ByteBuffer buf = recordBuffers.get();
             if (buf.capacity() < loc.length()) {
@@ -453,28 +445,21 @@ public final class RocksChunkStore implements ChunkStore {
             }
             buf.clear().limit(loc.length());
             journal.read(loc, buf);
+            this.seq = seq;
+            this.term = term;
+            this.at = loc;
             this.data = buf.flip();
         }
     }
 
     private void putPointer(WriteBatch wb, long volumeId, VolumeBatch.PutFromJournal ref, JournalRecords records)
             throws RocksDBException {
-        boolean known = ref.crc() != VolumeBatch.PutFromJournal.UNKNOWN;
-        records.load(ref.seq(), ref.term(), !known);
+        records.load(ref.seq(), ref.term());
         if (ref.recordOffset() > records.at.length() - blockSize) {
             throw new ChunkStoreException("journal put of volume " + volumeId + " block " + ref.blockIndex() + ": offset "
                     + ref.recordOffset() + " is beyond record " + ref.seq() + " of " + records.at.length() + " bytes");
         }
         byte[] key = Keys.block(volumeId, ref.blockIndex());
-        if (known) {
-            // The caller summed the bytes it appended; reads check them against the journal.
-            if (ref.crc() == VolumeBatch.PutFromJournal.ZERO) {
-                wb.delete(key);
-            } else {
-                wb.put(key, new Pointer(records.at.segment(), records.at.offset() + ref.recordOffset(), (int) ref.crc()).encode());
-            }
-            return;
-        }
         byte[] array = records.data.array();
         int from = records.data.arrayOffset() + ref.recordOffset();
         if (Arrays.mismatch(array, from, from + blockSize, zeros, 0, blockSize) == -1) {

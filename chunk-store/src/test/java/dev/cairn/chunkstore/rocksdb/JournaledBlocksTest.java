@@ -135,24 +135,6 @@ class JournaledBlocksTest {
         assertEquals(2, journal.syncedSeq());
     }
 
-    /** Sums the caller computed are what reads check against the journal's bytes. */
-    @Test
-    void blockSumsGivenByTheCallerAreStoredAndCheckedOnRead() {
-        open();
-        append(1, block(1), new byte[BS], block(3));
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(block(1));
-        store.apply(new VolumeBatch(VOL, new AppliedIndex(term, 1))
-                .putFromJournal(0, 1, term, 5, crc.getValue())
-                .putFromJournal(1, 1, term, 5 + BS, VolumeBatch.PutFromJournal.ZERO)
-                .putFromJournal(2, 1, term, 5 + 2 * BS, crc.getValue())); // the wrong sum for block 2
-        assertArrayEquals(block(1), read(0, 1));
-        assertArrayEquals(new byte[BS], read(1, 1));
-        assertThrows(ChecksumMismatchException.class, () -> read(2, 1), "a wrong sum never passes as data");
-        assertThrows(ChunkStoreException.class, () -> store.apply(new VolumeBatch(VOL, new AppliedIndex(term, 2))
-                .putFromJournal(3, 1, term, 5, 1L << 33)), "a sum out of range is refused");
-    }
-
     @Test
     void anAllZeroBlockFromTheJournalIsStoredAsAbsent() throws Exception {
         open();

@@ -76,11 +76,6 @@ final class BlockWriteExecutor {
      * record's bytes instead, as the write it was (partial blocks are merged, never pointed to).
      */
     VolumeReply write(JournaledWrite cmd, VolumeMeta meta, AppliedIndex at) {
-        return write(cmd, meta, at, null);
-    }
-
-    /** As above, with the blocks' CRC32C sums if {@code write} computed them ({@link JournalSums}). */
-    VolumeReply write(JournaledWrite cmd, VolumeMeta meta, AppliedIndex at, long[] sums) {
         VolumeReply refused = EpochCheck.refuse(cmd.getEpoch(), meta);
         if (refused != null) {
             return refused;
@@ -97,12 +92,10 @@ final class BlockWriteExecutor {
             return write(recordedCommand(at), meta, at);
         }
         VolumeBatch batch = new VolumeBatch(layout.volumeId(), at);
-        int k = 0;
         for (JournaledExtent extent : cmd.getExtentsList()) {
             long first = extent.getOffset() / bs;
-            for (int i = 0; i < extent.getLength() / bs; i++, k++) {
-                long crc = sums != null && k < sums.length ? sums[k] : VolumeBatch.PutFromJournal.UNKNOWN;
-                batch.putFromJournal(first + i, at.index(), at.term(), extent.getPosition() + i * bs, crc);
+            for (int i = 0; i < extent.getLength() / bs; i++) {
+                batch.putFromJournal(first + i, at.index(), at.term(), extent.getPosition() + i * bs);
             }
         }
         store.apply(batch);

@@ -67,7 +67,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
     private final int journalFromBytes;
     private volatile VolumeMeta meta = VolumeMeta.INITIAL;
     private volatile boolean journalWritten;
-    private final JournalSums sums;
 
     /**
      * @param journalFromBytes write entries of at least this many bytes keep their data out of the
@@ -77,7 +76,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
         this.layout = layout;
         this.store = store;
         this.journalFromBytes = journalFromBytes;
-        this.sums = new JournalSums(layout.blockSize());
         this.writer = new BlockWriteExecutor(layout, store);
         this.reader = new BlockReadExecutor(layout, store);
         this.snapshots = new VolumeSnapshots(layout.volumeId(), store);
@@ -148,17 +146,8 @@ public final class VolumeStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(null);
         }
         try {
-            ByteBuffer record = data.asReadOnlyByteBuffer();
-            store.journalAppend(layout.volumeId(), entry.getIndex(), entry.getTerm(), record);
+            store.journalAppend(layout.volumeId(), entry.getIndex(), entry.getTerm(), data.asReadOnlyByteBuffer());
             journalWritten = true;
-            try {
-                VolumeCommand header = VolumeCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-                if (header.hasJournaledWrite()) {
-                    sums.add(entry.getIndex(), entry.getTerm(), header.getJournaledWrite(), record);
-                }
-            } catch (InvalidProtocolBufferException e) {
-                // apply reports the bad header; without sums it would read the record anyway
-            }
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             LOG.error("volume {}: cannot journal entry {}: {}", layout.volumeId(), entry.getIndex(), e.getMessage(), e);
@@ -209,7 +198,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Void> truncate(long index) {
         try {
-            sums.dropFrom(index);
             store.journalTruncateAfter(layout.volumeId(), index - 1);
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
@@ -267,7 +255,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
         return switch (command.getCommandCase()) {
             case WRITE -> writer.write(command.getWrite(), meta, at);
             case WRITE_EXTENTS -> writer.write(command.getWriteExtents(), meta, at);
-            case JOURNALED_WRITE -> writer.write(command.getJournaledWrite(), meta, at, sums.take(at.index(), at.term()));
+            case JOURNALED_WRITE -> writer.write(command.getJournaledWrite(), meta, at);
             case ZERO -> writer.zero(command.getZero(), meta, at);
             case FLUSH -> {
                 VolumeReply refused = EpochCheck.refuse(command.getFlush().getEpoch(), meta);

@@ -91,15 +91,9 @@ class BlockWriteExecutorTest {
         byte[] command = VolumeCommand.newBuilder()
                 .setWriteExtents(WriteExtents.newBuilder().setEpoch(3).addAllExtents(entry)).build().toByteArray();
         JournaledWrite header = JournaledWrites.header(ByteBuffer.wrap(command));
-        AppliedIndex at = next();
+        AppliedIndex at = new AppliedIndex(1, nextIndex);
         store.journalAppend(3, at.index(), at.term(), ByteBuffer.wrap(command));
-        long[] sums = null;
-        if (at.index() % 2 == 0) { // half of them with the sums write() computes, half reading the record
-            JournalSums js = new JournalSums(BS);
-            js.add(at.index(), at.term(), header, ByteBuffer.wrap(command));
-            sums = js.take(at.index(), at.term());
-        }
-        VolumeReply reply = executor.write(header, meta, at, sums);
+        VolumeReply reply = executor.write(header, meta, at);
         assertEquals(VolumeError.OK, reply.getError(), reply.getMessage());
     }
 
