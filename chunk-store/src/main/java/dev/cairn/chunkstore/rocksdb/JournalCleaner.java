@@ -114,30 +114,22 @@ final class JournalCleaner {
 
     /** Rewrites the blocks pointing into {@code segments} with their bytes, logging progress. */
     private long moveBlocks(Set<Long> segments, long total) {
+        long reportEvery = Math.max(MOVE_BATCH_BLOCKS, total / 10);
         long[] moved = {0};
-        long[] nextReport = {Math.max(MOVE_BATCH_BLOCKS, total / 10)};
         NativeHandles h = store.handles;
-        try (var wo = h.scope(new WriteOptions().setDisableWAL(true))) {
-            WriteBatch[] batch = {new WriteBatch()};
-            try {
-                scan(segments, (block, p) -> {
-                    byte[] key = Keys.block(volumeId, block);
-                    batch[0].put(key, store.inlineValue(volumeId, block, p.encode()));
-                    moved[0]++;
-                    if (batch[0].count() >= MOVE_BATCH_BLOCKS) {
-                        store.db().write(wo.get(), batch[0]);
-                        batch[0].close();
-                        batch[0] = new WriteBatch();
-                    }
-                    if (moved[0] >= nextReport[0]) {
-                        LOG.info("volume {}: journal cleaning moved {} of {} blocks", volumeId, moved[0], total);
-                        nextReport[0] += Math.max(MOVE_BATCH_BLOCKS, total / 10);
-                    }
-                });
-                store.db().write(wo.get(), batch[0]);
-            } finally {
-                batch[0].close();
-            }
+        try (var wo = h.scope(new WriteOptions().setDisableWAL(true)); var batch = h.scope(new WriteBatch())) {
+            WriteBatch wb = batch.get();
+            scan(segments, (block, p) -> {
+                wb.put(Keys.block(volumeId, block), store.inlineValue(volumeId, block, p.encode()));
+                if (++moved[0] % MOVE_BATCH_BLOCKS == 0) {
+                    store.db().write(wo.get(), wb);
+                    wb.clear();
+                }
+                if (moved[0] % reportEvery == 0) {
+                    LOG.info("volume {}: journal cleaning moved {} of {} blocks", volumeId, moved[0], total);
+                }
+            });
+            store.db().write(wo.get(), wb);
         } catch (RocksDBException e) {
             throw new ChunkStoreException("journal cleaning of volume " + volumeId + " could not move blocks: "
                     + e.getMessage() + "; nothing was deleted", e);

@@ -318,19 +318,18 @@ public final class RocksChunkStore implements ChunkStore {
     }
 
     private void verifyJournalBlock(long volumeId, long block, int expected, ByteBuffer buf, int at) {
-        CRC32C crc = new CRC32C();
-        crc.update(buf.duplicate().position(at).limit(at + blockSize));
-        int actual = (int) crc.getValue();
-        if (expected != actual) {
-            metrics.checksumFailure();
-            throw new ChecksumMismatchException(volumeId, block, expected, actual);
-        }
+        verify(volumeId, block, expected, buf.duplicate().position(at).limit(at + blockSize));
     }
 
+    /** Checks an inline value (crc, then the block). */
     private void verify(long volumeId, long block, byte[] value) {
+        verify(volumeId, block, ByteBuffer.wrap(value, 0, 4).getInt(), ByteBuffer.wrap(value, 4, blockSize));
+    }
+
+    /** Checks the block in {@code bytes} (its remaining bytes) against the crc stored for it. */
+    private void verify(long volumeId, long block, int expected, ByteBuffer bytes) {
         CRC32C crc = new CRC32C();
-        crc.update(value, 4, blockSize);
-        int expected = ByteBuffer.wrap(value, 0, 4).getInt();
+        crc.update(bytes);
         int actual = (int) crc.getValue();
         if (expected != actual) {
             metrics.checksumFailure();
@@ -640,7 +639,7 @@ public final class RocksChunkStore implements ChunkStore {
         closed = true;
         try {
             db.get().flush(flushOptions.get()); // syncs the journals first (the flush listener)
-        } catch (RocksDBException | ChunkStoreException e) {
+        } catch (RocksDBException e) {
             // closing anyway; the Raft log replays what the memtable held
         }
         db.close();
