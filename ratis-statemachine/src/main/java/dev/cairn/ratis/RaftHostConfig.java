@@ -32,9 +32,9 @@ public record RaftHostConfig(
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 200_000;
     public static final Duration DEFAULT_NODE_DOWN_AFTER = Duration.ofSeconds(10);
     /**
-     * Small, because only closed segments are purged: with large writes' data in the journal
-     * (docs/adr/0003) an entry takes about 60 bytes of log, so a 64 MiB segment would hold a million
-     * entries (and their journal records, and their cached entries in the heap) before its first purge.
+     * Only closed segments are purged. Ratis 3.3 counts a split entry's data (docs/adr/0003) toward
+     * the segment's size although only its ~60-byte header is in the file, so a segment closes after
+     * about this much data written either way (docs/adr/0003, "Space").
      */
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 4L << 20;
     /**
