@@ -94,19 +94,13 @@ class JournaledVolumeGroupTest extends VolumeGroupTest {
         }
         long written = writeCallBytes() - before;
         long closedSegments;
-        try (Stream<Path> files = Files.list(logDir())) {
+        try (Stream<Path> files = Files.list(stateMachineDir().resolveSibling("current"))) {
             closedSegments = files.filter(f -> f.getFileName().toString().matches("log_\\d+-\\d+")).count();
         }
         assertTrue(closedSegments >= 3, "Ratis closes segments by the entries' data (" + closedSegments
                 + " closed): if it no longer does, log-segment-size's default needs a new look (docs/operations.md)");
         assertTrue(written < (long) entries * data.length / 16,
                 "the log was written " + written + " bytes for " + entries + " entries of " + data.length + " bytes");
-    }
-
-    private Path logDir() throws IOException {
-        try (Stream<Path> groups = Files.list(dir.resolve("raft"))) {
-            return groups.filter(Files::isDirectory).findFirst().orElseThrow().resolve("current");
-        }
     }
 
     /** Bytes this process has passed to write calls (files, pipes and sockets). */

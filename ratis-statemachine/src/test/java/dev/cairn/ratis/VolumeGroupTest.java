@@ -324,7 +324,7 @@ class VolumeGroupTest {
         assertTrue(again.appliedIndex() > kept, "the log tail was applied after the skipped part");
     }
 
-    private Path stateMachineDir() throws IOException {
+    Path stateMachineDir() throws IOException {
         try (Stream<Path> groups = Files.list(dir.resolve("raft"))) {
             Path group = groups.filter(Files::isDirectory).findFirst().orElseThrow();
             return group.resolve("sm");
