@@ -98,7 +98,8 @@ class JournaledVolumeGroupTest extends VolumeGroupTest {
             closedSegments = files.filter(f -> f.getFileName().toString().matches("log_\\d+-\\d+")).count();
         }
         assertTrue(closedSegments >= 3, "Ratis closes segments by the entries' data (" + closedSegments
-                + " closed): if it no longer does, log-segment-size's default needs a new look (docs/operations.md)");
+                + " closed): if it no longer does, log-segment-size's default needs a new look"
+                + " (docs/adr/0003-header-in-log.md, Space)");
         assertTrue(written < (long) entries * data.length / 16,
                 "the log was written " + written + " bytes for " + entries + " entries of " + data.length + " bytes");
     }
