@@ -94,7 +94,7 @@ class JournaledVolumeGroupTest extends VolumeGroupTest {
         }
         long written = writeCallBytes() - before;
         long closedSegments;
-        try (Stream<Path> files = Files.list(stateMachineDir().resolveSibling("current"))) {
+        try (Stream<Path> files = Files.list(raftLogDir())) {
             closedSegments = files.filter(f -> f.getFileName().toString().matches("log_\\d+-\\d+")).count();
         }
         assertTrue(closedSegments >= 3, "Ratis closes segments by the entries' data (" + closedSegments

@@ -324,15 +324,20 @@ class VolumeGroupTest {
         assertTrue(again.appliedIndex() > kept, "the log tail was applied after the skipped part");
     }
 
-    Path stateMachineDir() throws IOException {
+    private Path stateMachineDir() throws IOException {
         try (Stream<Path> groups = Files.list(dir.resolve("raft"))) {
             Path group = groups.filter(Files::isDirectory).findFirst().orElseThrow();
             return group.resolve("sm");
         }
     }
 
+    /** The group's Raft log segments lie here, beside the state machine's directory. */
+    Path raftLogDir() throws IOException {
+        return stateMachineDir().resolveSibling("current");
+    }
+
     private boolean hasLogSegmentStartingAtZero() throws IOException {
-        try (Stream<Path> files = Files.list(stateMachineDir().resolveSibling("current"))) {
+        try (Stream<Path> files = Files.list(raftLogDir())) {
             return files.anyMatch(p -> p.getFileName().toString().startsWith("log_0-") || p.getFileName().toString().equals("log_inprogress_0"));
         }
     }
