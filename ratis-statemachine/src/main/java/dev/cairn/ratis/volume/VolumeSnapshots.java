@@ -36,6 +36,8 @@ final class VolumeSnapshots {
     private final long volumeId;
     private final ChunkStore store;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /** The newest snapshot as of the last directory read or the last one taken here; null: none. */
+    private volatile SingleFileSnapshotInfo latest;
 
     VolumeSnapshots(long volumeId, ChunkStore store) {
         this.volumeId = volumeId;
@@ -44,14 +46,24 @@ final class VolumeSnapshots {
 
     void init(RaftStorage raftStorage) throws IOException {
         storage.init(raftStorage);
+        latest = storage.loadLatestSnapshot();
     }
 
     SimpleStateMachineStorage storage() {
         return storage;
     }
 
+    /**
+     * The newest snapshot, without touching the disk. Ratis asks on every append, on the leader
+     * (its log appenders) and on every follower (appendEntries), and its storage caches a snapshot
+     * only once there is one: until a volume's first snapshot, every call listed the state
+     * machine directory (open, readdir, a file name match per entry), 4-5 % of each node's CPU
+     * under 4k writes (docs/benchmarks.md, eleventh round). The directory changes only through
+     * {@link #take} and through a snapshot installed from the leader, after which Ratis calls
+     * reinitialize, which reads it again ({@link #catchUpFromLatest}) before asking for it.
+     */
     SingleFileSnapshotInfo latest() {
-        return storage.getLatestSnapshot();
+        return latest;
     }
 
     /**
@@ -61,6 +73,7 @@ final class VolumeSnapshots {
     AppliedIndex catchUpFromLatest() throws IOException {
         AppliedIndex applied = store.appliedIndex(volumeId);
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        latest = snapshot;
         if (snapshot == null || snapshot.getIndex() <= applied.index()) {
             return applied;
         }
@@ -77,7 +90,7 @@ final class VolumeSnapshots {
 
     /** Takes a snapshot at {@code last} (the last applied entry) unless one exists there already. */
     long take(TermIndex last) throws IOException {
-        SingleFileSnapshotInfo previous = storage.getLatestSnapshot();
+        SingleFileSnapshotInfo previous = latest;
         if (last.getIndex() < 0 || (previous != null && previous.getIndex() >= last.getIndex())) {
             return previous == null ? -1 : previous.getIndex();
         }
@@ -95,7 +108,9 @@ final class VolumeSnapshots {
         VolumeExport export = store.exportVolume(volumeId, tmp);
         Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+        SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last);
+        storage.updateLatestSnapshot(taken);
+        latest = taken;
         storage.cleanupOldSnapshots(KEEP_TWO);
         LOG.info("volume {}: snapshot at {} ({} blocks, {} bytes) in {} ms", volumeId, last, export.blocks(),
                 export.bytes(), (System.nanoTime() - started) / 1_000_000);
