@@ -57,7 +57,7 @@ final class VolumeSnapshots {
      * The newest snapshot, without touching the disk. Ratis asks on every append, on the leader
      * (its log appenders) and on every follower (appendEntries), and its storage caches a snapshot
      * only once there is one: until a volume's first snapshot, every call listed the state
-     * machine directory (open, readdir, a file name match per entry), 4-5 % of each node's CPU
+     * machine directory (open, readdir, a file name match per entry), about 6 % of each node's CPU
      * under 4k writes (docs/benchmarks.md, eleventh round). The directory changes only through
      * {@link #take} and through a snapshot installed from the leader, after which Ratis calls
      * reinitialize, which reads it again ({@link #catchUpFromLatest}) before asking for it.
