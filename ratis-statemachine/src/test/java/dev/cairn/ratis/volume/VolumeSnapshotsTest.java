@@ -65,16 +65,29 @@ class VolumeSnapshotsTest {
         store.apply(batch);
     }
 
+    /** A replica's snapshots over its own store and Raft storage under {@code dir/name-*}. */
+    private VolumeSnapshots replica(String name) throws IOException {
+        RocksChunkStore store = RocksChunkStore.open(dir.resolve(name + "-db"));
+        RaftStorage raft = raftStorage(dir.resolve(name + "-raft"));
+        if (storeA == null) {
+            storeA = store;
+            raftA = raft;
+        } else {
+            storeB = store;
+            raftB = raft;
+        }
+        VolumeSnapshots snapshots = new VolumeSnapshots(VOLUME, store);
+        snapshots.init(raft);
+        return snapshots;
+    }
+
     private Path stateMachineDir(RaftStorage raft) {
         return raft.getStorageDir().getStateMachineDir().toPath();
     }
 
     @Test
     void withoutASnapshotLatestDoesNotReadTheDirectoryAgain() throws IOException {
-        storeA = RocksChunkStore.open(dir.resolve("a-db"));
-        raftA = raftStorage(dir.resolve("a-raft"));
-        VolumeSnapshots snapshots = new VolumeSnapshots(VOLUME, storeA);
-        snapshots.init(raftA);
+        VolumeSnapshots snapshots = replica("a");
         assertNull(snapshots.latest(), "a new volume has no snapshot");
 
         // A file that only a directory listing would find. Ratis' own storage lists the directory
@@ -86,10 +99,7 @@ class VolumeSnapshotsTest {
 
     @Test
     void aSnapshotTakenHereIsLatestAndIsFoundAgainAfterARestart() throws IOException {
-        storeA = RocksChunkStore.open(dir.resolve("a-db"));
-        raftA = raftStorage(dir.resolve("a-raft"));
-        VolumeSnapshots snapshots = new VolumeSnapshots(VOLUME, storeA);
-        snapshots.init(raftA);
+        VolumeSnapshots snapshots = replica("a");
         writeBlock(storeA, 3, (byte) 9, 1, 5);
 
         assertEquals(5, snapshots.take(TermIndex.valueOf(1, 5)));
@@ -105,17 +115,11 @@ class VolumeSnapshotsTest {
 
     @Test
     void aSnapshotInstalledFromTheLeaderIsLatestAfterCatchUp() throws IOException {
-        storeA = RocksChunkStore.open(dir.resolve("a-db"));
-        raftA = raftStorage(dir.resolve("a-raft"));
-        VolumeSnapshots leader = new VolumeSnapshots(VOLUME, storeA);
-        leader.init(raftA);
+        VolumeSnapshots leader = replica("a");
         writeBlock(storeA, 3, (byte) 9, 2, 40);
         leader.take(TermIndex.valueOf(2, 40));
 
-        storeB = RocksChunkStore.open(dir.resolve("b-db"));
-        raftB = raftStorage(dir.resolve("b-raft"));
-        VolumeSnapshots follower = new VolumeSnapshots(VOLUME, storeB);
-        follower.init(raftB);
+        VolumeSnapshots follower = replica("b");
         assertNull(follower.latest());
 
         // What Ratis does when it installs the leader's snapshot: the files land in the state
